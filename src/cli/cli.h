@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h: shared state of the owmi command-line tool's subcommands.
+ */
+#ifndef OWMI_CLI_CLI_H
+#define OWMI_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "repo/repo.h"
+
+struct cli {
+        const char *repository;      /* --repository / $OWMI_REPOSITORY / default */
+        const char *namespace;       /* -n */
+        const char **include_dirs;   /* -I */
+        size_t include_dir_count;
+        bool tree;                   /* --tree */
+        bool quiet;                  /* -q */
+        char **args;                 /* operands after the subcommand */
+        size_t arg_count;
+};
+
+/* Open (and bootstrap) the repository; prints the error.  NULL on failure. */
+struct repo *cli_open_repository(const struct cli *cli);
+void cli_print_error(const char *what, const struct owmi_error *err);
+
+int cli_mof(struct cli *cli, bool check_only);
+int cli_classes(struct cli *cli);
+int cli_describe(struct cli *cli);
+int cli_namespaces(struct cli *cli);
+
+#endif

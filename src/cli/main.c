@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: the owmi command-line tool: option parsing and dispatch to the
+ * subcommands in cli-*.c.  Exit status: 0 success, 1 the operation failed
+ * (bad MOF, unknown class...), 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "cli/cli.h"
+#include "mof/mof.h"
+
+static void usage(FILE *out)
+{
+        fputs("usage: owmi [--repository PATH] COMMAND [OPTIONS] [ARGS]\n"
+              "\n"
+              "commands:\n"
+              "  mof check [-n NAMESPACE] [-I DIR]... FILE...    compile, report, change nothing\n"
+              "  mof compile [-n NAMESPACE] [-I DIR]... FILE...  compile into the repository\n"
+              "  classes [-n NAMESPACE] [--tree]                 list the classes of a namespace\n"
+              "  describe [-n NAMESPACE] CLASS                   show a class as MOF\n"
+              "  namespaces                                      list every namespace\n"
+              "\n"
+              "options:\n"
+              "  -r, --repository PATH   repository file (default: $OWMI_REPOSITORY, else the\n"
+              "                          per-user or system default)\n"
+              "  -n, --namespace NS      namespace (default root/cimv2)\n"
+              "  -I, --include DIR       where #pragma include looks after the file's folder\n"
+              "  -t, --tree              classes as a tree\n"
+              "  -q, --quiet             no summary line\n"
+              "  -h, --help              this text\n"
+              "  -V, --version           the version\n", out);
+}
+
+void cli_print_error(const char *what, const struct owmi_error *err)
+{
+        const char *name = owmi_status_name(err->code);
+
+        fprintf(stderr, "owmi: %s: 0x%08X %s: %s\n", what, err->code, name ? name : "",
+                err->message[0] ? err->message : owmi_strerror(err->code));
+}
+
+struct repo *cli_open_repository(const struct cli *cli)
+{
+        struct owmi_error err = { 0 };
+        struct repo *repo;
+
+        if (mof_open_repository(cli->repository, &repo, &err) < 0) {
+                cli_print_error("cannot open the repository", &err);
+                return NULL;
+        }
+        return repo;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "repository", required_argument, NULL, 'r' },
+                { "namespace", required_argument, NULL, 'n' },
+                { "include", required_argument, NULL, 'I' },
+                { "tree", no_argument, NULL, 't' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct cli cli = { 0 };
+        const char *command;
+        int c, r;
+
+        cli.repository = getenv("OWMI_REPOSITORY");
+        if (cli.repository && !cli.repository[0])
+                cli.repository = NULL;
+        cli.include_dirs = owmi_calloc((size_t) argc, sizeof(char *));
+        if (!cli.include_dirs)
+                return 1;
+        while ((c = getopt_long(argc, argv, "r:n:I:tqhV", options, NULL)) != -1) {
+                switch (c) {
+                case 'r': cli.repository = optarg; break;
+                case 'n': cli.namespace = optarg; break;
+                case 'I': cli.include_dirs[cli.include_dir_count++] = optarg; break;
+                case 't': cli.tree = true; break;
+                case 'q': cli.quiet = true; break;
+                case 'h': usage(stdout); return 0;
+                case 'V': puts("owmi (OpenWMI) 0.1.0"); return 0;
+                default: usage(stderr); return 2;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return 2;
+        }
+        command = argv[optind++];
+        cli.args = argv + optind;
+        cli.arg_count = (size_t) (argc - optind);
+        if (strcmp(command, "mof") == 0) {
+                if (cli.arg_count < 1 || (strcmp(cli.args[0], "check") && strcmp(cli.args[0], "compile"))) {
+                        fputs("owmi: mof needs 'check' or 'compile'\n", stderr);
+                        return 2;
+                }
+                bool check = strcmp(cli.args[0], "check") == 0;
+
+                cli.args++;
+                cli.arg_count--;
+                r = cli_mof(&cli, check);
+        } else if (strcmp(command, "classes") == 0) {
+                r = cli_classes(&cli);
+        } else if (strcmp(command, "describe") == 0) {
+                r = cli_describe(&cli);
+        } else if (strcmp(command, "namespaces") == 0) {
+                r = cli_namespaces(&cli);
+        } else {
+                fprintf(stderr, "owmi: unknown command '%s'\n", command);
+                usage(stderr);
+                r = 2;
+        }
+        owmi_free(cli.include_dirs);
+        return r;
+}
