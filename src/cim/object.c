@@ -297,8 +297,12 @@ struct cim_object *cim_object_spawn_instance(const struct cim_object *cls)
                 return NULL;
         obj->genus = CIM_GENUS_INSTANCE;
         keep_instance_qualifiers(&obj->qualifiers);
+        /* Property qualifiers stay visible on the instance (Key makes the
+         * path, CIMTYPE and EmbeddedInstance describe the values), marked
+         * as coming from the class. */
         for (size_t i = 0; i < obj->prop_count; i++)
-                keep_instance_qualifiers(&obj->props[i].qualifiers);
+                for (size_t j = 0; j < obj->props[i].qualifiers.count; j++)
+                        obj->props[i].qualifiers.items[j].propagated = true;
         /* Methods belong to the class; an instance reaches them through it. */
         for (size_t i = 0; i < obj->method_count; i++)
                 cim_method_release(&obj->methods[i]);
@@ -525,7 +529,8 @@ static int convert_scalar(const struct cim_value *in, cim_type type, struct cim_
                         r = (double) in->v.u64;
                 else
                         break;
-                if (type == CIM_TYPE_REAL32 && isfinite(r) && fabs(r) > FLT_MAX)
+                /* out of range only if it does not round to a finite float */
+                if (type == CIM_TYPE_REAL32 && isfinite(r) && isinf((float) r))
                         return owmi_error_set(err, OWMI_E_VALUE_OUT_OF_RANGE,
                                               "value %g out of range for real32", r);
                 cim_value_set_real(ret, type, r);

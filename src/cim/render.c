@@ -21,8 +21,18 @@ static int format_flavor(uint32_t flavor, struct strbuf *out)
 
         if (!shown)
                 return 0;
-        strbuf_addstr(out, " : ");
-        return cim_flavor_format_mof(shown, out);
+        /* flavors after ':' are separated by blanks (DSP0221 qualifier syntax) */
+        for (uint32_t bit = 1; bit <= shown; bit <<= 1) {
+                struct strbuf one = STRBUF_INIT;
+
+                if (!(shown & bit))
+                        continue;
+                cim_flavor_format_mof(bit, &one);
+                strbuf_addstr(out, bit == (shown & -shown) ? " : " : " ");
+                strbuf_addstr(out, strbuf_str(&one));
+                strbuf_release(&one);
+        }
+        return strbuf_error(out);
 }
 
 static int format_qualifiers(const struct cim_qualifier_list *list, unsigned flags,

@@ -115,8 +115,11 @@ static int skip_blank(struct mof_lexer *lx, struct mof_token *tok)
                 if (char_class[c] == CC_SPACE || char_class[c] == CC_NEWLINE) {
                         advance(lx);
                 } else if (c == '/' && peek(lx, 1) == '/') {
-                        while (peek(lx, 0) >= 0 && peek(lx, 0) != '\n')
-                                advance(lx);
+                        const char *nl = memchr(lx->src + lx->pos, '\n', lx->len - lx->pos);
+                        size_t end = nl ? (size_t) (nl - lx->src) : lx->len;
+
+                        lx->column += (unsigned) (end - lx->pos);
+                        lx->pos = end;
                 } else if (c == '/' && peek(lx, 1) == '*') {
                         tok->line = lx->line;
                         tok->column = lx->column;
@@ -254,9 +257,24 @@ static int lex_string(struct mof_lexer *lx, struct mof_token *tok)
                                 return -ENOMEM;
                         continue;
                 }
-                if (buf_addch(lx, (char) c) < 0)
-                        return -ENOMEM;
-                advance(lx);
+                if (c == '\n') {
+                        if (buf_addch(lx, (char) c) < 0)
+                                return -ENOMEM;
+                        advance(lx);
+                        continue;
+                }
+                /* copy a run of plain characters at once */
+                {
+                        size_t run = lx->pos;
+
+                        while (run < lx->len && lx->src[run] != '"' && lx->src[run] != '\\' &&
+                               lx->src[run] != '\n')
+                                run++;
+                        if (buf_add(lx, lx->src + lx->pos, run - lx->pos) < 0)
+                                return -ENOMEM;
+                        lx->column += (unsigned) (run - lx->pos);
+                        lx->pos = run;
+                }
         }
         tok->kind = MOF_TOK_STRING;
         tok->multiline = nl_line != 0;
@@ -425,14 +443,18 @@ int mof_lexer_next(struct mof_lexer *lx, struct mof_token *tok)
                 goto out;
         }
         switch (char_class[c]) {
-        case CC_IDENT:
-                while (is_ident_char(peek(lx, 0))) {
-                        if (buf_addch(lx, (char) peek(lx, 0)) < 0)
-                                return -ENOMEM;
-                        advance(lx);
-                }
+        case CC_IDENT: {
+                size_t run = lx->pos;
+
+                while (run < lx->len && is_ident_char((unsigned char) lx->src[run]))
+                        run++;
+                if (buf_add(lx, lx->src + lx->pos, run - lx->pos) < 0)
+                        return -ENOMEM;
+                lx->column += (unsigned) (run - lx->pos);
+                lx->pos = run;
                 tok->kind = MOF_TOK_IDENT;
                 break;
+        }
         case CC_DIGIT:
                 r = lex_number(lx, tok);
                 break;

@@ -710,6 +710,8 @@ static int parse_class(struct parser *p, struct mof_decl *d)
                         d->syntax_error = true;
                         if (r != -EAGAIN)
                                 recover_member(p);
+                        if (at(p, MOF_TOK_EOF))
+                                return -EINVAL; /* already reported */
                         p->recovering = false;
                 }
         }
@@ -1344,21 +1346,27 @@ void mof_unit_release(struct mof_unit *u)
         for (size_t i = 0; i < u->file_count; i++)
                 owmi_free(u->files[i]);
         owmi_free(u->files);
+        hashmap_release(&u->file_names);
         owmi_free(u->namespace);
         memset(u, 0, sizeof(*u));
 }
 
 const char *mof_unit_intern_file(struct mof_unit *u, const char *name)
 {
-        for (size_t i = u->file_count; i > 0; i--)
-                if (strcmp(u->files[i - 1], name) == 0)
-                        return u->files[i - 1];
+        char *interned = hashmap_get(&u->file_names, name);
+
+        /* the map is case-insensitive; file names are not */
+        if (interned && strcmp(interned, name) == 0)
+                return interned;
         if (OWMI_GROW(u->files, u->file_alloc, u->file_count + 1) < 0)
                 return NULL;
-        u->files[u->file_count] = owmi_strdup(name);
-        if (!u->files[u->file_count])
+        interned = owmi_strdup(name);
+        if (!interned)
                 return NULL;
-        return u->files[u->file_count++];
+        u->files[u->file_count++] = interned;
+        if (hashmap_put(&u->file_names, name, interned) < 0)
+                return NULL;
+        return interned;
 }
 
 int mof_unit_diag(struct mof_unit *u, enum mof_severity sev, uint32_t code,

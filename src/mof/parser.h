@@ -6,6 +6,7 @@
 #ifndef OWMI_MOF_PARSER_H
 #define OWMI_MOF_PARSER_H
 
+#include "base/hashmap.h"
 #include "mof/ast.h"
 #include "mof/mof.h"
 
@@ -20,6 +21,7 @@ struct mof_unit {
         struct mof_decl_list decls;
         char **files;               /* interned file names (positions point here) */
         size_t file_count, file_alloc;
+        struct hashmap file_names;  /* name -> interned copy */
         char *namespace;            /* current #pragma namespace */
         unsigned class_flags;       /* current #pragma classflags */
         unsigned include_depth;

@@ -157,9 +157,12 @@ static int check_required_items(struct compiler *c, const struct mof_decl *d,
         return result;
 }
 
+/* InstanceName and Active are WMI's own; members inherited from system
+ * classes (__Event's TIME_CREATED...) are not part of the driver's block. */
 static bool is_required_item(const struct cim_property *p)
 {
-        return owmi_strcasecmp(p->name, "InstanceName") == 0 || owmi_strcasecmp(p->name, "Active") == 0;
+        return owmi_strcasecmp(p->name, "InstanceName") == 0 || owmi_strcasecmp(p->name, "Active") == 0 ||
+               (p->class_origin && p->class_origin[0] == '_' && p->class_origin[1] == '_');
 }
 
 /* WmiDataId unique and contiguous from 1; keys; sizes; timestamps; types. */

@@ -662,6 +662,22 @@ static int encode_object(const struct cim_object *obj, struct strbuf *out, struc
 
 /* ---- instance keys ---------------------------------------------------- */
 
+static int format_relpath(const struct cim_objpath *path, struct strbuf *out,
+                          struct owmi_error *err)
+{
+        int r = cim_objpath_format(path, CIM_OBJPATH_RELATIVE, out);
+
+        if (r >= 0)
+                r = strbuf_error(out);
+        if (r == -ENOMEM)
+                return oom(err);
+        if (r < 0)
+                return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
+                                      "the path of an instance of '%s' cannot be written: %s",
+                                      path->class_name, strerror(-r));
+        return 0;
+}
+
 /* The canonical relative path of inst, keyed by the key properties of its
  * class cls (an instance's own properties need not carry the Key
  * qualifier: spawned instances keep only ToInstance qualifiers). */
@@ -690,6 +706,8 @@ static int instance_relpath(const struct cim_object *cls, const struct cim_objec
                 }
                 /* the declared type, so that 5 and "5" give one key */
                 r = cim_value_convert(&ip->value, cp->type, cp->is_array, &v, err);
+                if (r == -ENOMEM)
+                        r = oom(err);
                 if (r < 0)
                         goto out;
                 r = cim_objpath_add_key(&path, cp->name, &v);
@@ -708,11 +726,7 @@ static int instance_relpath(const struct cim_object *cls, const struct cim_objec
                 }
                 path.singleton = true;
         }
-        r = cim_objpath_format(&path, CIM_OBJPATH_RELATIVE, out);
-        if (r >= 0)
-                r = strbuf_error(out);
-        if (r < 0)
-                r = oom(err);
+        r = format_relpath(&path, out, err);
 out:
         cim_objpath_release(&path);
         return r;
@@ -762,17 +776,11 @@ static int path_relpath(struct repo *repo, const struct repo_ns *ns, const struc
                         r = -ENOMEM;
         }
         cim_object_free(cls);
-        if (r >= 0)
-                r = cim_objpath_format(&named, CIM_OBJPATH_RELATIVE, out);
+        r = r < 0 ? oom(err) : format_relpath(&named, out, err);
         cim_objpath_release(&named);
-        if (r >= 0)
-                r = strbuf_error(out);
-        return r < 0 ? oom(err) : 0;
+        return r;
 format:
-        r = cim_objpath_format(path, CIM_OBJPATH_RELATIVE, out);
-        if (r >= 0)
-                r = strbuf_error(out);
-        return r < 0 ? oom(err) : 0;
+        return format_relpath(path, out, err);
 }
 
 /* Find an instance by the canonical relpath of a path naming class_name:
@@ -942,6 +950,8 @@ static int ns_instance(struct repo *repo, const struct repo_ns *parent, const ch
                 goto out;
         }
         r = cim_object_set_value(inst, "Name", &v, err);
+        if (r == -ENOMEM)
+                r = oom(err);
         cim_value_release(&v);
         if (r >= 0)
                 r = instance_relpath(cls, inst, relpath, err);
