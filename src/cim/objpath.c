@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -868,17 +869,6 @@ static void int_parts(const struct cim_value *v, bool *neg, uint64_t *mag)
         }
 }
 
-static double number_of(const struct cim_value *v)
-{
-        bool neg;
-        uint64_t mag;
-
-        if (key_class(v) == KEY_REAL)
-                return v->v.real;
-        int_parts(v, &neg, &mag);
-        return neg ? -(double) mag : (double) mag;
-}
-
 static const char *text_of(const struct cim_value *v, char dt[CIM_DATETIME_LEN + 1])
 {
         if (v->type == CIM_TYPE_DATETIME) {
@@ -889,8 +879,9 @@ static const char *text_of(const struct cim_value *v, char dt[CIM_DATETIME_LEN +
 }
 
 /* Key values compare by what they mean: integers of any width and sign by
- * value, integers and reals numerically, strings case-insensitively (as WMI
- * compares key strings), datetimes by their text, references as paths. */
+ * value, reals by value, strings case-insensitively (as WMI compares key
+ * strings), datetimes by their text, references as paths.  An integer never
+ * equals a real: equal keys must have the same canonical text. */
 static bool key_value_equal(const struct cim_value *a, const struct cim_value *b)
 {
         enum key_class ca = key_class(a), cb = key_class(b);
@@ -906,11 +897,8 @@ static bool key_value_equal(const struct cim_value *a, const struct cim_value *b
                 int_parts(b, &nb, &mb);
                 return ma == mb && (na == nb || ma == 0);
         }
-        if ((ca == KEY_INT || ca == KEY_REAL) && (cb == KEY_INT || cb == KEY_REAL)) {
-                double x = number_of(a), y = number_of(b);
-
-                return x == y || (isnan(x) && isnan(y));
-        }
+        if (ca == KEY_REAL && cb == KEY_REAL)
+                return a->v.real == b->v.real || (isnan(a->v.real) && isnan(b->v.real));
         if (ca == KEY_BOOL && cb == KEY_BOOL)
                 return a->v.boolean == b->v.boolean;
         if (ca == KEY_PATHTEXT && cb == KEY_PATHTEXT)

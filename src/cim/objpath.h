@@ -95,11 +95,13 @@ void cim_objpath_release(struct cim_objpath *path);
 int cim_objpath_copy(struct cim_objpath *dst, const struct cim_objpath *src);
 /* Case-insensitive on names, namespace and server ('/' equals '\\'); key
  * order does not matter; values by meaning: integers of any width and sign
- * by value (and numerically against reals), strings case-insensitively
- * (as WMI compares key strings), datetimes by their text, and quoted
- * values that are both paths as paths (so a REFERENCE equals a STRING
- * holding the same path).  A single unnamed key equals a single key of any
- * name.  Out of memory while comparing nested paths compares their text. */
+ * by value, reals by value (never equal to an integer), booleans,
+ * strings case-insensitively (as WMI compares key strings), datetimes by
+ * their text, and quoted values that are both paths as paths (so a
+ * REFERENCE equals a STRING holding the same path).  Equal paths have the
+ * same canonical text but for ASCII case -- except that a single unnamed
+ * key equals a single key of any name.  Out of memory while comparing
+ * nested paths compares their text. */
 bool cim_objpath_equal(const struct cim_objpath *a, const struct cim_objpath *b);
 /* Add a key: name copied (NULL for the unnamed form, only as the sole key),
  * value moved on success and left to the caller on failure.  Returns 0,

@@ -1066,6 +1066,10 @@ static int run(struct repo *repo, const struct mof_options *opts, struct mof_dia
         int r;
 
         r = mof_unit_init(&c.unit, opts, diags);
+        if (r == -ENOMEM) {
+                mof_unit_release(&c.unit);
+                return r;
+        }
         if (r < 0) {
                 mof_unit_diag(&c.unit, MOF_ERROR, OWMI_E_INVALID_NAMESPACE, NULL,
                               "'%s' is not a namespace name", opts->namespace);

@@ -941,8 +941,12 @@ static int parse_pragma(struct parser *p)
                         goto out;
                 if ((r = expect(p, MOF_TOK_RPAREN, "')' closing the pragma")) < 0)
                         goto out;
-                ns = mof_namespace_normalize(arg, p->unit->namespace);
-                if (!ns) {
+                r = mof_namespace_normalize(arg, p->unit->namespace, &ns);
+                if (r == -ENOMEM) {
+                        p->fatal = r;
+                        goto out;
+                }
+                if (r < 0) {
                         r = mof_unit_diag(p->unit, MOF_ERROR, OWMI_E_INVALID_NAMESPACE, &start,
                                           "'%s' is not a namespace name", arg);
                         goto out;
@@ -1335,9 +1339,8 @@ int mof_unit_init(struct mof_unit *u, const struct mof_options *opts, struct mof
         u->diags = diags;
         u->max_errors = opts && opts->max_errors ? opts->max_errors : 100;
         u->class_flags = opts ? opts->class_flags : 0;
-        u->namespace = mof_namespace_normalize(opts && opts->namespace ? opts->namespace :
-                                               "root/cimv2", NULL);
-        return u->namespace ? 0 : -EINVAL;
+        return mof_namespace_normalize(opts && opts->namespace ? opts->namespace : "root/cimv2",
+                                       NULL, &u->namespace);
 }
 
 void mof_unit_release(struct mof_unit *u)
@@ -1415,7 +1418,7 @@ int mof_unit_diag(struct mof_unit *u, enum mof_severity sev, uint32_t code,
         return sev == MOF_ERROR ? -EINVAL : 0;
 }
 
-char *mof_namespace_normalize(const char *text, const char *current)
+int mof_namespace_normalize(const char *text, const char *current, char **ret)
 {
         struct strbuf sb = STRBUF_INIT;
         const char *s = text;
@@ -1427,7 +1430,7 @@ char *mof_namespace_normalize(const char *text, const char *current)
                 while (*s && *s != '\\' && *s != '/')
                         s++;
                 if (!*s)
-                        return NULL;
+                        return -EINVAL;
                 s++;
                 absolute = true;
         } else if (s[0] == '\\' || s[0] == '/') {
@@ -1448,17 +1451,20 @@ char *mof_namespace_normalize(const char *text, const char *current)
                 if (c != '/' && c != '_' && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
                     !(c >= 'A' && c <= 'Z') && (unsigned char) c < 0x80) {
                         strbuf_release(&sb);
-                        return NULL;
+                        return -EINVAL;
                 }
                 strbuf_addch(&sb, c);
         }
         while (sb.len && sb.buf[sb.len - 1] == '/')
                 sb.buf[--sb.len] = '\0';
         if (strbuf_error(&sb) < 0 || sb.len == 0) {
+                int r = strbuf_error(&sb) < 0 ? -ENOMEM : -EINVAL;
+
                 strbuf_release(&sb);
-                return NULL;
+                return r;
         }
-        return strbuf_detach(&sb);
+        *ret = strbuf_detach(&sb);
+        return 0;
 }
 
 /* ---- AST lifetime ------------------------------------------------------ */

@@ -45,8 +45,8 @@ int mof_parse_text(struct mof_unit *u, const char *file, const char *text, size_
 int mof_parse_file(struct mof_unit *u, const char *path, const struct mof_pos *included_from);
 
 /* Namespace text "\\\\.\\root\\wmi", "root\\wmi", "//./root/wmi" to
- * "root/wmi"; relative names are taken under current.  NULL on ENOMEM or
- * a malformed name. */
-char *mof_namespace_normalize(const char *text, const char *current);
+ * "root/wmi"; relative names are taken under current.  -EINVAL for a
+ * malformed name, -ENOMEM. */
+int mof_namespace_normalize(const char *text, const char *current, char **ret);
 
 #endif

@@ -2074,25 +2074,26 @@ static int schema_create(struct repo *repo, struct owmi_error *err)
         return db_exec(repo, pragma, err);
 }
 
-/* Check the schema version and create the schema in a new file, all in
- * one write transaction so that concurrent first opens create it once. */
+/* Check the schema version.  A new file gets its schema in one write
+ * transaction, so that concurrent first opens create it once; an existing
+ * one is only read, so opening never waits for a writer. */
 static int schema_setup(struct repo *repo, struct owmi_error *err)
 {
         int64_t version = 0;
         bool outer;
         int r;
 
-        if (repo->readonly) {
-                r = pragma_int(repo, "PRAGMA user_version", &version, err);
-                if (r < 0)
-                        return r;
-                if (version == 0)
-                        return owmi_error_set(err, OWMI_E_INITIALIZATION_FAILURE,
-                                              "repository '%s' is not initialised", repo->path);
-        } else {
+        r = pragma_int(repo, "PRAGMA user_version", &version, err);
+        if (r < 0)
+                return r;
+        if (version == 0 && repo->readonly)
+                return owmi_error_set(err, OWMI_E_INITIALIZATION_FAILURE,
+                                      "repository '%s' is not initialised", repo->path);
+        if (version == 0) {
                 r = op_begin(repo, &outer, err);
                 if (r < 0)
                         return r;
+                /* another process may have created it meanwhile */
                 r = pragma_int(repo, "PRAGMA user_version", &version, err);
                 if (r >= 0 && version == 0)
                         r = schema_create(repo, err);

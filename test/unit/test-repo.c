@@ -1176,11 +1176,13 @@ static void test_concurrent_reader(void **state)
         assert_true(read_ms < 300);
 
         /* a second writer waits for the first instead of failing */
-        assert_int_equal(repo_open(f->path, 0, &writer2, &err), 0);
         t0 = now_ms();
+        assert_int_equal(repo_open(f->path, 0, &writer2, &err), 0);
+        assert_true(now_ms() - t0 < 300);
         put_item(writer2, "root/cimv2", "Base", 2);
         write_ms = now_ms() - t0;
         repo_close(writer2);
+        assert_true(write_ms > 200);
 
         pthread_join(thread, NULL);
         assert_int_equal(w.result, 0);
