@@ -620,6 +620,7 @@ int cim_value_convert(const struct cim_value *in, cim_type type, bool is_array,
         for (uint32_t i = 0; i < in->count; i++) {
                 struct cim_value item;
 
+                cim_value_init_null(&item, type, false);
                 r = convert_scalar(&in->v.items[i], type, &item, err);
                 if (r >= 0)
                         r = cim_value_array_append(&out, &item);

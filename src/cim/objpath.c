@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * objpath.c: CIM object paths (MS-WMI 2.2.2, DSP0004 8.2 in WMI's text
- * form): parsing WMI and DMTF spellings into struct cim_objpath, the
- * canonical text, equality, copying and key access.
+ * objpath.c: CIM object paths in their text form (MS-WMI 2.2.2 object
+ * path grammar; the DMTF spelling with '/'): parsing into struct
+ * cim_objpath, the canonical text, equality, copying and key access.
  *
  * Key values carry no type in a path, so parsing picks one from the
  * spelling: quoted text is a STRING, or a REFERENCE when the text is itself
@@ -178,12 +178,8 @@ static int parse_namespace(struct parser *p, char **ret)
                         break;
                 p->pos++;
         }
-        if (strbuf_error(&ns) < 0) {
-                strbuf_release(&ns);
-                return oom(p);
-        }
         *ret = strbuf_detach(&ns);
-        return 0;
+        return *ret ? 0 : oom(p);
 }
 
 /* A path names an instance or a namespace-qualified class: that is what a
@@ -199,9 +195,11 @@ static bool path_is_reference(const struct cim_objpath *path)
 static int parse_string(struct parser *p, struct cim_value *ret)
 {
         struct strbuf sb = STRBUF_INIT;
-        size_t start = p->pos, bad;
+        size_t start = p->pos, bad, len;
         char quote = p->text[p->pos++];
         struct cim_objpath nested;
+        bool is_ref = false;
+        char *s;
         int r;
 
         for (;;) {
@@ -229,48 +227,42 @@ static int parse_string(struct parser *p, struct cim_value *ret)
                 strbuf_addch(&sb, c);
                 p->pos++;
         }
-        if (strbuf_error(&sb) < 0) {
-                strbuf_release(&sb);
-                return oom(p);
-        }
         /* escapes are ASCII: the raw text is valid UTF-8 iff the value is */
         bad = owmi_utf8_invalid_at(p->text + start, p->pos - start);
         if (bad) {
                 strbuf_release(&sb);
                 return fail(p, start + bad - 1, "invalid UTF-8 in string");
         }
+        len = sb.len;
+        s = strbuf_detach(&sb);   /* NULL too if an append failed */
+        if (!s)
+                return oom(p);
 
-        if (p->no_nested) {
-                cim_value_take_string(ret, CIM_TYPE_STRING, strbuf_detach(&sb));
+        r = 0;
+        if (!p->no_nested) {
+                /* the deepest allowed level still looks whether its strings
+                 * are paths, only to refuse them */
+                r = parse_text(s, len, p->depth + 1, p->depth >= CIM_OBJPATH_MAX_DEPTH,
+                               &nested, NULL);
+                if (r == 0) {
+                        is_ref = path_is_reference(&nested);
+                        cim_objpath_release(&nested);
+                        if (is_ref && p->depth >= CIM_OBJPATH_MAX_DEPTH)
+                                r = -ELOOP;
+                } else if (r == -EINVAL) {
+                        r = 0;    /* not a path: a plain string */
+                }
+        }
+        if (r == 0) {
+                cim_value_take_string(ret, is_ref ? CIM_TYPE_REFERENCE : CIM_TYPE_STRING, s);
                 return 0;
         }
-        /* the deepest allowed level still looks whether its strings are
-         * paths, only to refuse them */
-        r = parse_text(strbuf_str(&sb), sb.len, p->depth + 1,
-                       p->depth >= CIM_OBJPATH_MAX_DEPTH, &nested, NULL);
-        if (r == 0) {
-                bool is_ref = path_is_reference(&nested);
-
-                cim_objpath_release(&nested);
-                if (is_ref && p->depth >= CIM_OBJPATH_MAX_DEPTH)
-                        r = -ELOOP;
-                else
-                        cim_value_take_string(ret, is_ref ? CIM_TYPE_REFERENCE : CIM_TYPE_STRING,
-                                              strbuf_detach(&sb));
-        } else if (r == -EINVAL) {
-                r = 0;
-                cim_value_take_string(ret, CIM_TYPE_STRING, strbuf_detach(&sb));
-        }
-        if (r == -ENOMEM) {
-                strbuf_release(&sb);
-                return oom(p);
-        }
+        owmi_free(s);
         if (r == -ELOOP) {
-                strbuf_release(&sb);
                 fail(p, start, "references nested more than %d deep", CIM_OBJPATH_MAX_DEPTH);
                 return -ELOOP;
         }
-        return r;
+        return oom(p);
 }
 
 /* Locale-independent strtod of a literal already checked by the grammar. */

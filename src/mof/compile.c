@@ -297,7 +297,7 @@ static const char *type_hint(const char *name)
 
 /* Resolve the written type of a property, parameter or method. */
 static int resolve_type(struct compiler *c, const char *ns, const struct mof_feature *f,
-                        bool is_return, cim_type *ret_type, char **ret_class)
+                        bool is_return, bool is_param, cim_type *ret_type, char **ret_class)
 {
         cim_type t;
         const char *hint;
@@ -307,9 +307,20 @@ static int resolve_type(struct compiler *c, const char *ns, const struct mof_fea
                 *ret_type = CIM_TYPE_REFERENCE;
                 if (owmi_strcasecmp(f->type_name, "object") == 0)
                         return 0;
-                if (!class_known(c, ns, f->type_name))
-                        return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_CLASS, &f->type_pos,
-                                             "reference to undefined class '%s'", f->type_name);
+                if (!class_known(c, ns, f->type_name)) {
+                        /* A parameter's reference class is only a type name
+                         * for the method's callers: WMI keeps it as the CIMTYPE
+                         * "ref:Class" text and Pegasus does not resolve it, so
+                         * schema subsets (CIM_Core.mof) name classes of other
+                         * parts.  Properties need the class. */
+                        bool lenient = is_param && !(c->unit.opts && c->unit.opts->strict);
+                        int r = mof_unit_diag(&c->unit, lenient ? MOF_WARNING : MOF_ERROR,
+                                              OWMI_E_INVALID_CLASS, &f->type_pos,
+                                              "reference to undefined class '%s'", f->type_name);
+
+                        if (r < 0)
+                                return r;
+                }
         } else {
                 t = cim_type_from_name(f->type_name);
                 if (t != _CIM_TYPE_INVALID) {
@@ -357,7 +368,7 @@ static int build_property(struct compiler *c, const char *ns, const struct mof_f
         char *ref_class;
         int r;
 
-        r = resolve_type(c, ns, f, false, &type, &ref_class);
+        r = resolve_type(c, ns, f, false, scope_hint == CIM_SCOPE_PARAMETER, &type, &ref_class);
         if (r < 0)
                 return r;
         if (inherited && (p->type != type || p->is_array != f->is_array)) {
@@ -398,11 +409,15 @@ static int build_property(struct compiler *c, const char *ns, const struct mof_f
                 if (cr < 0)
                         return mof_unit_diag(&c->unit, MOF_ERROR, err.code, &f->default_value.pos,
                                              "default of '%s': %s", f->name, err.message);
-                if (f->array_size && v.is_array && !v.is_null && v.count > f->array_size)
+                if (f->array_size && v.is_array && !v.is_null && v.count > f->array_size) {
+                        uint32_t count = v.count;
+
+                        cim_value_release(&v);
                         return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_VALUE_OUT_OF_RANGE,
                                              &f->default_value.pos, "default of '%s' has %u "
                                              "elements, more than its size %u", f->name,
-                                             v.count, f->array_size);
+                                             count, f->array_size);
+                }
                 cim_value_release(&p->value);
                 p->value = v;
         }
@@ -414,7 +429,7 @@ static int build_method(struct compiler *c, const char *ns, const struct mof_fea
 {
         int r, result = 0;
 
-        r = resolve_type(c, ns, f, true, &m->return_type, &m->return_ref_class);
+        r = resolve_type(c, ns, f, true, false, &m->return_type, &m->return_ref_class);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -435,6 +450,8 @@ static int build_method(struct compiler *c, const char *ns, const struct mof_fea
                 const struct mof_feature *pf = &f->params[i];
                 struct cim_property *p;
 
+                if (!pf->name || !pf->type_name)
+                        continue; /* broken by a syntax error, already reported */
                 if (cim_method_find_param(m, pf->name)) {
                         result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_DUPLICATE_PARAMETER,
                                                &pf->pos, "parameter '%s' given twice", pf->name);
@@ -703,39 +720,49 @@ static bool is_alias(const struct cim_value *v)
         return v->type == CIM_TYPE_REFERENCE && !v->is_null && !v->is_array && v->v.string[0] == '$';
 }
 
+/* An embedded `instance of` value, given the type it is assigned to. */
+static int embedded_value(struct compiler *c, struct mof_decl *d, cim_type target,
+                          struct cim_value *ret)
+{
+        struct cim_object *inst;
+        int r;
+
+        r = compile_instance(c, d, &inst);
+        if (r < 0)
+                return r;
+        if (target == CIM_TYPE_STRING) {
+                /* DSP0004 EmbeddedInstance strings hold the MOF text */
+                struct strbuf sb = STRBUF_INIT;
+
+                cim_object_format_mof(inst, 0, &sb);
+                if (strbuf_error(&sb) < 0) {
+                        strbuf_release(&sb);
+                        return -ENOMEM;
+                }
+                cim_value_take_string(ret, CIM_TYPE_STRING, strbuf_detach(&sb));
+                return 0;
+        }
+        cim_value_init_null(ret, CIM_TYPE_OBJECT, false);
+        ret->v.object = cim_object_clone(inst);
+        if (!ret->v.object)
+                return -ENOMEM;
+        ret->is_null = false;
+        return 0;
+}
+
 /* Replace aliases and embedded `instance of` values by what they stand
- * for, given the type of the property they are assigned to. */
+ * for, given the type of the property they are assigned to.  An array
+ * with embedded instances keeps them in the list mv->embedded (see
+ * embedded_slot in parser.c). */
 static int resolve_value(struct compiler *c, const struct mof_value *mv, const struct cim_property *p,
                          const char *ns, struct cim_value *ret)
 {
+        const struct mof_decl *list = mv->value.is_array ? mv->embedded : NULL;
         cim_type target = p->type;
         int r;
 
-        if (mv->embedded) {
-                struct cim_object *inst;
-
-                r = compile_instance(c, mv->embedded, &inst);
-                if (r < 0)
-                        return r;
-                if (target == CIM_TYPE_STRING) {
-                        /* DSP0004 EmbeddedInstance strings hold the MOF text */
-                        struct strbuf sb = STRBUF_INIT;
-
-                        cim_object_format_mof(inst, 0, &sb);
-                        if (strbuf_error(&sb) < 0) {
-                                strbuf_release(&sb);
-                                return -ENOMEM;
-                        }
-                        cim_value_take_string(ret, CIM_TYPE_STRING, strbuf_detach(&sb));
-                        return 0;
-                }
-                cim_value_init_null(ret, CIM_TYPE_OBJECT, false);
-                ret->v.object = cim_object_clone(inst);
-                if (!ret->v.object)
-                        return -ENOMEM;
-                ret->is_null = false;
-                return 0;
-        }
+        if (mv->embedded && !list)
+                return embedded_value(c, mv->embedded, target, ret);
         if (is_alias(&mv->value))
                 return resolve_alias(c, &mv->pos, mv->value.v.string, target, ns, ret);
         if (mv->value.is_array && !mv->value.is_null) {
@@ -745,7 +772,10 @@ static int resolve_value(struct compiler *c, const struct mof_value *mv, const s
                 for (uint32_t i = 0; i < mv->value.count; i++) {
                         struct cim_value item;
 
-                        if (is_alias(&mv->value.v.items[i]))
+                        if (list && i < list->assignment_count && list->assignments[i].value.embedded)
+                                r = embedded_value(c, list->assignments[i].value.embedded, target,
+                                                   &item);
+                        else if (is_alias(&mv->value.v.items[i]))
                                 r = resolve_alias(c, &mv->pos, mv->value.v.items[i].v.string, target,
                                                   ns, &item);
                         else
@@ -827,14 +857,31 @@ static int compile_instance(struct compiler *c, struct mof_decl *d, struct cim_o
         d->compiling = true;
         for (size_t i = 0; i < d->assignment_count; i++) {
                 const struct mof_assignment *a = &d->assignments[i];
-                const struct cim_property *p = cim_object_find_property(inst, a->name);
+                const struct cim_property *p;
                 struct owmi_error err = { 0 };
                 struct cim_value v;
 
+                if (!a->name)
+                        continue; /* broken by a syntax error, already reported */
+                p = cim_object_find_property(inst, a->name);
                 if (!p) {
                         result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_PROPERTY, &a->pos,
                                                "class '%s' has no property '%s'", cls->class_name,
                                                a->name);
+                        continue;
+                }
+                if (p->type == CIM_TYPE_NONE) {
+                        /* its declaration failed and was reported there */
+                        result = -EINVAL;
+                        continue;
+                }
+                if (!a->value.present) {
+                        /* `[Qualifier] Name;`: OMI and WMI accept a property
+                         * that only carries qualifiers; DSP0221 wants a value */
+                        if (c->unit.opts && c->unit.opts->strict)
+                                result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_SYNTAX,
+                                                       &a->pos, "property '%s' has qualifiers but "
+                                                       "no value (a MOF extension)", a->name);
                         continue;
                 }
                 r = resolve_value(c, &a->value, p, ns, &v);

@@ -492,14 +492,16 @@ int mof_lexer_next(struct mof_lexer *lx, struct mof_token *tok)
                                         return -ENOMEM;
                                 advance(lx);
                         }
-                        if (lx->buf_len && owmi_strcasecmp(lx->buf, "pragma") == 0) {
+                        const char *word = lx->buf_len ? lx->buf : "";
+
+                        if (owmi_strcasecmp(word, "pragma") == 0) {
                                 tok->kind = MOF_TOK_PRAGMA;
                         } else {
                                 char msg[128];
 
-                                snprintf(msg, sizeof(msg), "unknown directive '#%.40s'%s", lx->buf,
-                                         owmi_strcasecmp(lx->buf, "define") == 0 ||
-                                         owmi_strcasecmp(lx->buf, "include") == 0 ?
+                                snprintf(msg, sizeof(msg), "unknown directive '#%.40s'%s", word,
+                                         owmi_strcasecmp(word, "define") == 0 ||
+                                         owmi_strcasecmp(word, "include") == 0 ?
                                          " (C preprocessor input: run cpp -P first)" : "");
                                 r = set_error(lx, tok, msg);
                         }

@@ -59,6 +59,7 @@ struct mof_options {
         bool allow_system_classes;        /* accept "__" class names (bootstrap only) */
         bool strict;                      /* refuse WMI extensions (undeclared qualifiers...) */
         unsigned class_flags;             /* enum mof_class_flags in force at the start */
+        bool disable_includes;            /* #pragma include is an error (untrusted text) */
         unsigned max_errors;              /* stop after this many errors (0 = 100) */
 };
 

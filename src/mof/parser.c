@@ -253,6 +253,10 @@ static int parse_scalar(struct parser *p, struct mof_value *mv, struct cim_value
                         decl_init(p, d);
                         d->kind = MOF_DECL_INSTANCE;
                         mv->embedded = d;
+                        /* the namespace in force here, not the unit's last one */
+                        d->namespace = owmi_strdup(p->unit->namespace);
+                        if (!d->namespace)
+                                return p->fatal = -ENOMEM;
                         cim_value_init_null(ret, CIM_TYPE_OBJECT, false);
                         if (++p->depth > MOF_MAX_NESTING) {
                                 struct mof_pos here = pos_here(p);
@@ -271,6 +275,41 @@ static int parse_scalar(struct parser *p, struct mof_value *mv, struct cim_value
         }
 }
 
+/* The slot for the next element of an array value that is an embedded
+ * `instance of` (WMI: `objArray = {instance of A {...}, instance of B
+ * {...}};`).  The elements live in a list declaration hung on mv->embedded:
+ * its assignment i holds element i when that element is an instance (the
+ * others stay not present and are read from mv->value).  Made on the first
+ * such element, so plain arrays cost nothing. */
+static struct mof_value *embedded_slot(struct parser *p, struct mof_value *mv)
+{
+        struct mof_decl *list = mv->embedded;
+        size_t index = mv->value.count;
+        struct mof_value *slot;
+
+        if (!list) {
+                list = owmi_calloc(1, sizeof(*list));
+                if (!list) {
+                        p->fatal = -ENOMEM;
+                        return NULL;
+                }
+                decl_init(p, list);
+                list->kind = MOF_DECL_INSTANCE;
+                mv->embedded = list;
+        }
+        if (OWMI_GROW(list->assignments, list->assignment_alloc, index + 1) < 0) {
+                p->fatal = -ENOMEM;
+                return NULL;
+        }
+        memset(list->assignments + list->assignment_count, 0,
+               (index + 1 - list->assignment_count) * sizeof(*list->assignments));
+        list->assignment_count = index + 1;
+        slot = &list->assignments[index].value;
+        slot->pos = pos_here(p);
+        slot->present = true;
+        return slot;
+}
+
 /* initializer: constantValue | '{' [constantValue *(',' constantValue)] '}' */
 static int parse_value(struct parser *p, struct mof_value *mv)
 {
@@ -286,9 +325,12 @@ static int parse_value(struct parser *p, struct mof_value *mv)
         cim_value_init_array(&mv->value, CIM_TYPE_NONE);
         while (!at(p, MOF_TOK_RBRACE)) {
                 struct cim_value item;
+                struct mof_value *slot = NULL;
 
                 cim_value_init_null(&item, CIM_TYPE_NONE, false);
-                if ((r = parse_scalar(p, NULL, &item)) < 0) {
+                if (at_kw(p, "instance") && !(slot = embedded_slot(p, mv)))
+                        return p->fatal;
+                if ((r = parse_scalar(p, slot, &item)) < 0) {
                         cim_value_release(&item);
                         return r;
                 }
@@ -381,6 +423,32 @@ static int parse_qualifier(struct parser *p, struct mof_qualifier_list *list)
         return 0;
 }
 
+/* The next character after the current token, past blanks and comments
+ * (-1 at the end): a one-character look-ahead for error recovery. */
+static int peek_char(const struct parser *p)
+{
+        const char *s = p->lx.src;
+        size_t i = p->lx.pos, n = p->lx.len;
+
+        while (i < n) {
+                if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
+                    s[i] == '\f' || s[i] == '\v') {
+                        i++;
+                } else if (s[i] == '/' && i + 1 < n && s[i + 1] == '/') {
+                        while (i < n && s[i] != '\n')
+                                i++;
+                } else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+                        i += 2;
+                        while (i + 1 < n && !(s[i] == '*' && s[i + 1] == '/'))
+                                i++;
+                        i += 2;
+                } else {
+                        return (unsigned char) s[i];
+                }
+        }
+        return -1;
+}
+
 /* Skip to the ']' of a qualifier list, or to where a declaration or
  * member starts again (a list that never closed). */
 static void recover_qualifier_list(struct parser *p)
@@ -392,6 +460,12 @@ static void recover_qualifier_list(struct parser *p)
                 if (parens == 0 && at(p, MOF_TOK_RBRACKET)) {
                         next(p);
                         break;
+                }
+                /* `[Description ("..." }]`: a '}' right before the ']' is a
+                 * typo inside the list, not the end of the class */
+                if (at(p, MOF_TOK_RBRACE) && peek_char(p) == ']') {
+                        next(p);
+                        continue;
                 }
                 if (at(p, MOF_TOK_PRAGMA) || at_kw(p, "class") || at_kw(p, "instance") ||
                     at(p, MOF_TOK_LBRACE) || at(p, MOF_TOK_SEMICOLON) || at(p, MOF_TOK_RBRACE))
@@ -758,12 +832,33 @@ static int parse_instance_body(struct parser *p, struct mof_decl *d)
                         return r;
                 if ((r = take_name(p, &a->name, &a->pos, "a property name or '}'")) < 0)
                         return r;
+                if (at(p, MOF_TOK_SEMICOLON) && a->qualifiers.count) {
+                        /* OMI/WMI: `[Qualifier] Name;` qualifies the property
+                         * without a value; the compiler decides (strict mode
+                         * refuses it) */
+                        if ((r = next(p)) < 0)
+                                return r;
+                        continue;
+                }
                 if ((r = expect(p, MOF_TOK_EQUALS, "'=' after the property name")) < 0)
                         return r;
                 if ((r = parse_value(p, &a->value)) < 0)
                         return r;
-                if (!at(p, MOF_TOK_SEMICOLON))
-                        return error_missing(p, "';'", "the property value");
+                if (!at(p, MOF_TOK_SEMICOLON)) {
+                        bool multiline = p->prev_multiline;
+
+                        r = error_missing(p, "';'", "the property value");
+                        /* the next assignment (or the '}') on a later line: the
+                         * body goes on there, so one missing ';' is one error */
+                        if (!multiline && !p->fatal && p->tok.line > p->prev_end_line &&
+                            (at(p, MOF_TOK_IDENT) || at(p, MOF_TOK_LBRACKET) ||
+                             at(p, MOF_TOK_RBRACE)) && !at_declaration_start(p)) {
+                                d->syntax_error = true;
+                                p->recovering = false;
+                                continue;
+                        }
+                        return r;
+                }
                 if ((r = next(p)) < 0)
                         return r;
         }
@@ -922,6 +1017,11 @@ static int parse_pragma(struct parser *p)
                         goto out;
                 if ((r = expect(p, MOF_TOK_RPAREN, "')' closing the pragma")) < 0)
                         goto out;
+                if (p->unit->opts && p->unit->opts->disable_includes) {
+                        r = mof_unit_diag(p->unit, MOF_ERROR, OWMI_E_ACCESS_DENIED, &start,
+                                          "#pragma include is not allowed here");
+                        goto out;
+                }
                 path = resolve_include(p, arg);
                 if (!path) {
                         r = p->fatal ? p->fatal :

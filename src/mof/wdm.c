@@ -157,6 +157,15 @@ static int check_required_items(struct compiler *c, const struct mof_decl *d,
         return result;
 }
 
+/* The fixed size of an array item: name[N], or the MAX(N) qualifier WMI
+ * keeps that size in (iscsiprf.mof writes `[MAX(16)] uint8 X[];`). */
+static bool has_fixed_size(const struct cim_property *p)
+{
+        int64_t max;
+
+        return p->array_size || (qualifier_integer(&p->qualifiers, "MAX", &max) && max > 0);
+}
+
 /* InstanceName and Active are WMI's own; members inherited from system
  * classes (__Event's TIME_CREATED...) are not part of the driver's block. */
 static bool is_required_item(const struct cim_property *p)
@@ -206,7 +215,7 @@ static int check_data_items(struct compiler *c, const struct mof_decl *d, const 
                         const struct cim_property *count = cim_object_find_property(cls, size_is);
                         int64_t count_id;
 
-                        if (!p->is_array || p->array_size)
+                        if (!p->is_array || has_fixed_size(p))
                                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER,
                                                        pos, "WmiSizeIs on '%s', which is not a "
                                                        "variable-length array", p->name);
@@ -219,7 +228,7 @@ static int check_data_items(struct compiler *c, const struct mof_decl *d, const 
                                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER,
                                                        pos, "WmiSizeIs(\"%s\") of '%s' must name an "
                                                        "item with a lower WmiDataId", size_is, p->name);
-                } else if (p->is_array && !p->array_size) {
+                } else if (p->is_array && !has_fixed_size(p)) {
                         result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER, pos,
                                                "variable-length array '%s' needs WmiSizeIs(\"item\") "
                                                "or a fixed size", p->name);

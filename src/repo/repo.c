@@ -13,8 +13,9 @@
  *   qualifiers(ns_id, name_ci, blob)                      PK(ns_id, name_ci)
  *   classes(ns_id, name_ci, name, super_ci, super, depth, blob)
  *                                  PK(ns_id, name_ci), index (ns_id, super_ci)
- *   instances(ns_id, class_ci, key_ci, blob)
- *                                  PK(ns_id, key_ci), index (ns_id, class_ci)
+ *   instances(ns_id, class_ci, key_ci, keys_ci, blob)
+ *                                  PK(ns_id, key_ci), index (ns_id, class_ci),
+ *                                  index (ns_id, keys_ci)
  * Every data table references namespaces ON DELETE CASCADE, so deleting a
  * namespace row removes its children and everything in them.  "_ci"
  * columns hold SQLite's lower(), which folds ASCII only, exactly as
@@ -22,6 +23,9 @@
  * length of the superclass chain, so ORDER BY depth lists parents first.
  * key_ci is the lower-cased canonical relative path (objpath.h), which is
  * what makes a lookup by path one index probe whatever the key order or case.
+ * keys_ci is the same without the class name (".id=5", "=@"): WMI finds an
+ * instance of a subclass by a path naming its superclass, and that index
+ * makes it one probe plus a walk up the candidate's superclass chain.
  * Blobs are cim/serialize.c's encoding.
  *
  * Durability: WAL journal with synchronous=NORMAL.  A commit has written
@@ -107,7 +111,8 @@ enum stmt_id {
         STMT_CLASS_NAMES_CHILDREN,
         STMT_CLASS_NAMES_DEEP,
         STMT_INST_GET,
-        STMT_INST_GET_SUBCLASS,
+        STMT_INST_BY_KEYS,
+        STMT_CLASS_IS_A,
         STMT_INST_PUT,
         STMT_INST_DELETE,
         STMT_INST_ENUM,
@@ -165,15 +170,18 @@ static const char *const stmt_sql[_STMT_MAX] = {
                 "SELECT name, super FROM classes WHERE ns_id = ?1 AND name_ci IN sub "
                 "ORDER BY depth, name_ci",
         [STMT_INST_GET] = "SELECT blob, key_ci FROM instances WHERE ns_id = ?1 AND key_ci = lower(?2)",
-        /* an instance of a subclass asked for by a superclass path: same
-         * keys, another class name in front (?3 is the path after the name) */
-        [STMT_INST_GET_SUBCLASS] = SQL_DESCENDANTS
-                "SELECT i.blob, i.key_ci FROM sub, instances i WHERE i.ns_id = ?1 AND "
-                "i.key_ci = sub.n || lower(?3) LIMIT 1",
-        [STMT_INST_PUT] = "INSERT INTO instances(ns_id, class_ci, key_ci, blob) "
-                          "VALUES (?1, lower(?2), lower(?3), ?4) "
+        /* instances of any class with these keys (the path after the class name) */
+        [STMT_INST_BY_KEYS] = "SELECT blob, key_ci, class_ci FROM instances "
+                              "WHERE ns_id = ?1 AND keys_ci = lower(?2)",
+        /* is class ?2 (lower case) class ?3 or derived from it: up the chain */
+        [STMT_CLASS_IS_A] = "WITH RECURSIVE up(n) AS (SELECT ?2 UNION "
+                            "SELECT c.super_ci FROM classes c, up WHERE c.ns_id = ?1 AND "
+                            "c.name_ci = up.n AND c.super_ci <> '') "
+                            "SELECT 1 FROM up WHERE n = lower(?3)",
+        [STMT_INST_PUT] = "INSERT INTO instances(ns_id, class_ci, key_ci, keys_ci, blob) "
+                          "VALUES (?1, lower(?2), lower(?3), lower(?4), ?5) "
                           "ON CONFLICT(ns_id, key_ci) DO UPDATE SET class_ci = excluded.class_ci, "
-                          "blob = excluded.blob",
+                          "keys_ci = excluded.keys_ci, blob = excluded.blob",
         [STMT_INST_DELETE] = "DELETE FROM instances WHERE ns_id = ?1 AND key_ci = lower(?2)",
         [STMT_INST_ENUM] = "SELECT blob FROM instances WHERE ns_id = ?1 AND class_ci = lower(?2) "
                            "ORDER BY key_ci",
@@ -212,9 +220,11 @@ static const char schema_sql[] =
         " ns_id INTEGER NOT NULL REFERENCES namespaces(id) ON DELETE CASCADE,"
         " class_ci TEXT NOT NULL,"
         " key_ci TEXT NOT NULL,"
+        " keys_ci TEXT NOT NULL,"
         " blob BLOB NOT NULL,"
         " PRIMARY KEY (ns_id, key_ci));"
-        "CREATE INDEX instances_class ON instances(ns_id, class_ci);";
+        "CREATE INDEX instances_class ON instances(ns_id, class_ci);"
+        "CREATE INDEX instances_keys ON instances(ns_id, keys_ci);";
 
 struct repo_stmt {
         sqlite3_stmt *stmt;
@@ -783,70 +793,90 @@ format:
         return format_relpath(path, out, err);
 }
 
+/* Read a found instance row: blob (column 0) into *ret_obj and stored key
+ * (column 1) into *ret_key, either may be NULL.  1, or a negative errno. */
+static int instance_row(struct repo *repo, const struct repo_ns *ns, sqlite3_stmt *stmt,
+                        const char *relpath, struct cim_object **ret_obj, char **ret_key,
+                        struct owmi_error *err)
+{
+        struct cim_object *obj = NULL;
+        char *key = NULL;
+
+        if (ret_obj) {
+                int q = cim_object_decode(sqlite3_column_blob(stmt, 0),
+                                          (size_t) sqlite3_column_bytes(stmt, 0), &obj);
+
+                if (q >= 0 && set_namespace(obj, ns) < 0) {
+                        cim_object_free(obj);
+                        q = -ENOMEM;
+                }
+                if (q < 0)
+                        return damaged(err, q, "instance", relpath);
+        }
+        if (ret_key) {
+                key = owmi_strdup((const char *) sqlite3_column_text(stmt, 1));
+                if (!key) {
+                        cim_object_free(obj);
+                        return oom(err);
+                }
+                *ret_key = key;
+        }
+        if (ret_obj)
+                *ret_obj = obj;
+        return 1;
+}
+
 /* Find an instance by the canonical relpath of a path naming class_name:
  * 1 with *ret_obj (may be NULL) and *ret_key (stored key, caller frees; may
- * be NULL) if found, 0 if not.  Instances of subclasses are found too, as
- * WMI finds them by a superclass path. */
+ * be NULL) if found, 0 if not.  An instance of a subclass is found by the
+ * superclass's path too, as in WMI. */
 static int instance_find(struct repo *repo, const struct repo_ns *ns, const char *class_name,
                          const char *relpath, struct cim_object **ret_obj, char **ret_key,
                          struct owmi_error *err)
 {
         size_t cn = strlen(class_name);
-        struct cim_object *obj = NULL;
-        char *key = NULL;
-        enum stmt_id id = STMT_INST_GET;
         sqlite3_stmt *stmt;
-        int r = 0;
+        int r;
 
-        for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1) {
-                        if (owmi_strncasecmp(relpath, class_name, cn) != 0)
-                                break;
-                        id = STMT_INST_GET_SUBCLASS;
-                }
-                r = stmt_acquire(repo, id, &stmt, err);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_int64(stmt, 1, ns->id);
-                if (pass == 0) {
-                        bind_text(stmt, 2, relpath);
-                } else {
-                        bind_text(stmt, 2, class_name);
-                        bind_text(stmt, 3, relpath + cn);
-                }
-                r = stmt_step(repo, stmt, err);
-                if (r == 1 && ret_obj) {
-                        int q = cim_object_decode(sqlite3_column_blob(stmt, 0),
-                                                  (size_t) sqlite3_column_bytes(stmt, 0), &obj);
-
-                        if (q >= 0 && set_namespace(obj, ns) < 0)
-                                q = -ENOMEM;
-                        if (q < 0)
-                                r = damaged(err, q, "instance", relpath);
-                }
-                if (r == 1 && ret_key) {
-                        key = owmi_strdup((const char *) sqlite3_column_text(stmt, 1));
-                        if (!key)
-                                r = oom(err);
-                }
-                stmt_release(repo, id, stmt);
-                if (r != 0)
-                        break;
-        }
-        if (r <= 0) {
-                cim_object_free(obj);
-                owmi_free(key);
+        r = stmt_acquire(repo, STMT_INST_GET, &stmt, err);
+        if (r < 0)
                 return r;
+        sqlite3_bind_int64(stmt, 1, ns->id);
+        bind_text(stmt, 2, relpath);
+        r = stmt_step(repo, stmt, err);
+        if (r == 1)
+                r = instance_row(repo, ns, stmt, relpath, ret_obj, ret_key, err);
+        stmt_release(repo, STMT_INST_GET, stmt);
+        if (r != 0 || owmi_strncasecmp(relpath, class_name, cn) != 0)
+                return r;
+
+        /* same keys under another class name: is that class a subclass? */
+        r = stmt_acquire(repo, STMT_INST_BY_KEYS, &stmt, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, ns->id);
+        bind_text(stmt, 2, relpath + cn);
+        while ((r = stmt_step(repo, stmt, err)) == 1) {
+                bool is_a;
+
+                r = query_exists(repo, STMT_CLASS_IS_A, ns->id,
+                                 (const char *) sqlite3_column_text(stmt, 2), class_name, &is_a,
+                                 err);
+                if (r < 0)
+                        break;
+                if (is_a) {
+                        r = instance_row(repo, ns, stmt, relpath, ret_obj, ret_key, err);
+                        break;
+                }
         }
-        if (ret_obj)
-                *ret_obj = obj;
-        if (ret_key)
-                *ret_key = key;
-        return 1;
+        stmt_release(repo, STMT_INST_BY_KEYS, stmt);
+        return r;
 }
 
+/* relpath starts with the instance's class name, keys at keys_at. */
 static int instance_store(struct repo *repo, const struct repo_ns *ns, const char *class_name,
-                          const char *relpath, const struct strbuf *blob, struct owmi_error *err)
+                          const char *relpath, size_t keys_at, const struct strbuf *blob,
+                          struct owmi_error *err)
 {
         sqlite3_stmt *stmt;
         int r = stmt_acquire(repo, STMT_INST_PUT, &stmt, err);
@@ -856,7 +886,8 @@ static int instance_store(struct repo *repo, const struct repo_ns *ns, const cha
         sqlite3_bind_int64(stmt, 1, ns->id);
         bind_text(stmt, 2, class_name);
         bind_text(stmt, 3, relpath);
-        bind_blob(stmt, 4, blob);
+        bind_text(stmt, 4, relpath + keys_at);
+        bind_blob(stmt, 5, blob);
         r = stmt_step(repo, stmt, err);
         stmt_release(repo, STMT_INST_PUT, stmt);
         return r < 0 ? r : 0;
@@ -1030,7 +1061,8 @@ static int ns_create(struct repo *repo, const char *norm, struct owmi_error *err
                 r = encode_object(inst, &blob, err);
         }
         if (r >= 0)
-                r = instance_store(repo, &parent, inst->class_name, strbuf_str(&relpath), &blob, err);
+                r = instance_store(repo, &parent, inst->class_name, strbuf_str(&relpath),
+                                   strlen(inst->class_name), &blob, err);
         cim_object_free(inst);
         strbuf_release(&relpath);
         strbuf_release(&blob);
@@ -1783,7 +1815,8 @@ static int instance_put(struct repo *repo, const struct repo_ns *ns, const struc
         }
         r = encode_object(inst, &blob, err);
         if (r >= 0)
-                r = instance_store(repo, ns, cls->class_name, strbuf_str(&relpath), &blob, err);
+                r = instance_store(repo, ns, cls->class_name, strbuf_str(&relpath),
+                                   strlen(inst->class_name), &blob, err);
 out:
         cim_object_free(cls);
         strbuf_release(&relpath);

@@ -751,7 +751,7 @@ static void test_format_errors(void **state)
 
 static const char oom_text[] =
         "\\\\srv\\root\\cimv2:Assoc.Left=\"\\\\\\\\HOST\\\\root:B.x=1,y='q'\","
-        "Right='A.r=\"Z.k=\\\\\"v\\\\\"\"',n=-5,r=2.5,t=TRUE,s=\"plain\"";
+        "Right='A.r=\"Z.k=\\\\\"v\\\\\"\"',n=-5,r=2.5,t=TRUE,s=\"plain\",e=''";
 
 static void test_oom_parse(void **state)
 {

@@ -127,6 +127,11 @@ static unsigned env_iterations(unsigned dflt)
 
 /* ---- the writer child ------------------------------------------------- */
 
+static uint32_t unit_kind(uint32_t unit)
+{
+        return unit % 8 == 3 ? COMMIT_CLASS : unit % 8 == 5 ? COMMIT_BATCH : COMMIT_INSTANCE;
+}
+
 static int put_item(struct repo *repo, const struct cim_object *cls, uint64_t id, uint64_t batch,
                     struct owmi_error *err)
 {
@@ -198,9 +203,7 @@ static void __attribute__((noreturn)) writer_main(const char *path, int fd, uint
                 _exit(2);
         }
         for (uint32_t unit = first_unit;; unit++) {
-                struct ack a = { .kind = unit % 8 == 3 ? COMMIT_CLASS :
-                                         unit % 8 == 5 ? COMMIT_BATCH : COMMIT_INSTANCE,
-                                 .unit = unit };
+                struct ack a = { .kind = unit_kind(unit), .unit = unit };
 
                 if (commit_unit(repo, cls, a.kind, unit, &err) < 0) {
                         fprintf(stderr, "writer: unit %u: %s\n", unit, err.message);
@@ -275,11 +278,6 @@ static bool unit_present(struct repo *repo, uint32_t kind, uint32_t unit)
         }
 }
 
-static uint32_t unit_kind(uint32_t unit)
-{
-        return unit % 8 == 3 ? COMMIT_CLASS : unit % 8 == 5 ? COMMIT_BATCH : COMMIT_INSTANCE;
-}
-
 /* Read every ack the dead child left in the pipe. */
 static size_t read_acks(int fd, struct ack **ret)
 {
@@ -342,7 +340,9 @@ static size_t crash_round(const struct fixture *f, unsigned round, unsigned *see
                 }
         }
 
+        double ta = now_s();
         check_integrity(f->path);
+        double tb = now_s();
         if (repo_open(f->path, REPO_OPEN_NO_CREATE, &repo, &err) < 0)
                 fail_msg("reopen: %s", err.message);
         for (size_t i = 0; i < count; i++) {
@@ -355,6 +355,7 @@ static size_t crash_round(const struct fixture *f, unsigned round, unsigned *see
         (void) unit_present(repo, unit_kind(first + (uint32_t) count),
                             first + (uint32_t) count);
         repo_close(repo);
+        if (round % 20 == 0) fprintf(stderr, "integrity %.1f ms, verify %.1f ms\n", (tb-ta)*1e3, (now_s()-tb)*1e3);
         free(acks);
         return count;
 }
@@ -367,6 +368,7 @@ static void test_crash(void **state)
         size_t acks = 0;
 
         printf("# seed %u\n", seed);
+        fflush(stdout);
         for (; done < rounds && now_s() - t0 < 40; done++)
                 acks += crash_round(f, done, &seed, NULL, 0);
         elapsed = now_s() - t0;
@@ -424,8 +426,13 @@ static void __attribute__((noreturn)) reader_main(const char *path, unsigned fla
         struct owmi_error err = { 0 };
         struct repo *repo;
         size_t last = 0;
+        sigset_t term;
 
+        /* SIGTERM was blocked across fork: no window without the handler */
         signal(SIGTERM, on_term);
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &term, NULL);
         if (repo_open(path, flags, &repo, &err) < 0) {
                 fprintf(stderr, "reader: open: %s\n", err.message);
                 _exit(1);
@@ -437,7 +444,8 @@ static void __attribute__((noreturn)) reader_main(const char *path, unsigned fla
                         fprintf(stderr, "reader: %s\n", err.message);
                         _exit(1);
                 }
-                qsort(s.batches, s.count, sizeof(*s.batches), cmp_u64);
+                if (s.count)
+                        qsort(s.batches, s.count, sizeof(*s.batches), cmp_u64);
                 for (size_t i = 0; i < s.count;) {
                         size_t j = i;
 
@@ -471,15 +479,21 @@ static void test_crash_with_readers(void **state)
         if (rounds < 10)
                 rounds = 10;
         printf("# seed %u\n", seed);
+        fflush(stdout);
         for (; done < rounds && now_s() - t0 < 15; done++) {
+                sigset_t term, old;
                 pid_t readers[2];
 
+                sigemptyset(&term);
+                sigaddset(&term, SIGTERM);
+                sigprocmask(SIG_BLOCK, &term, &old);
                 for (size_t i = 0; i < 2; i++) {
                         readers[i] = fork();
                         assert_true(readers[i] >= 0);
                         if (readers[i] == 0)
                                 reader_main(f->path, i == 0 ? REPO_OPEN_READONLY : 0);
                 }
+                sigprocmask(SIG_SETMASK, &old, NULL);
                 acks += crash_round(f, done, &seed, readers, 2);
         }
         elapsed = now_s() - t0;
