@@ -269,6 +269,148 @@ struct cim_object *cim_object_derive(const struct cim_object *parent, const char
         return obj;
 }
 
+static void drop_propagated_qualifiers(struct cim_qualifier_list *list)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < list->count; i++) {
+                struct cim_qualifier *q = &list->items[i];
+
+                if (q->propagated) {
+                        owmi_free(q->name);
+                        cim_value_release(&q->value);
+                        continue;
+                }
+                list->items[kept++] = *q;
+        }
+        list->count = kept;
+}
+
+struct cim_object *cim_object_local_part(const struct cim_object *cls)
+{
+        struct cim_object *local = cim_object_new_class(cls->class_name, cls->superclass);
+        size_t n = 0;
+
+        if (!local)
+                return NULL;
+        local->genus = cls->genus;
+        if (strdup_opt(&local->namespace, cls->namespace) < 0 ||
+            cim_qualifier_list_copy(&local->qualifiers, &cls->qualifiers) < 0)
+                return cim_object_free(local);
+        drop_propagated_qualifiers(&local->qualifiers);
+        for (size_t i = 0; i < cls->prop_count; i++)
+                n += !cls->props[i].propagated;
+        if (n) {
+                local->props = owmi_calloc(n, sizeof(*local->props));
+                if (!local->props)
+                        return cim_object_free(local);
+                local->prop_alloc = n;
+        }
+        for (size_t i = 0; i < cls->prop_count; i++) {
+                if (cls->props[i].propagated)
+                        continue;
+                if (cim_property_copy(&local->props[local->prop_count], &cls->props[i]) < 0)
+                        return cim_object_free(local);
+                drop_propagated_qualifiers(&local->props[local->prop_count++].qualifiers);
+        }
+        for (size_t i = 0; i < cls->method_count; i++) {
+                struct cim_method *m;
+
+                if (cls->methods[i].propagated)
+                        continue;
+                if (OWMI_GROW(local->methods, local->method_alloc, local->method_count + 1) < 0)
+                        return cim_object_free(local);
+                m = &local->methods[local->method_count];
+                if (cim_method_copy(m, &cls->methods[i]) < 0)
+                        return cim_object_free(local);
+                local->method_count++;
+                drop_propagated_qualifiers(&m->qualifiers);
+        }
+        return local;
+}
+
+/* Local qualifiers go over the inherited ones (same name: replaced). */
+static int overlay_qualifiers(struct cim_qualifier_list *dst, const struct cim_qualifier_list *local)
+{
+        for (size_t i = 0; i < local->count; i++) {
+                struct cim_value v;
+
+                if (cim_value_copy(&v, &local->items[i].value) < 0)
+                        return -ENOMEM;
+                if (cim_qualifier_list_set(dst, local->items[i].name, &v, local->items[i].flavor) < 0) {
+                        cim_value_release(&v);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+struct cim_object *cim_object_rebuild(const struct cim_object *parent, const struct cim_object *local)
+{
+        struct cim_object *cls;
+
+        cls = parent ? cim_object_derive(parent, local->class_name) :
+                       cim_object_new_class(local->class_name, NULL);
+        if (!cls)
+                return NULL;
+        owmi_free(cls->namespace);
+        if (strdup_opt(&cls->namespace, local->namespace) < 0 ||
+            overlay_qualifiers(&cls->qualifiers, &local->qualifiers) < 0)
+                return cim_object_free(cls);
+        for (size_t i = 0; i < local->prop_count; i++) {
+                const struct cim_property *lp = &local->props[i];
+                struct cim_property *p = cim_object_find_property(cls, lp->name);
+                struct cim_qualifier_list inherited = { 0 };
+
+                if (p) {
+                        /* an override keeps what it inherited, under its own */
+                        inherited = p->qualifiers;
+                        memset(&p->qualifiers, 0, sizeof(p->qualifiers));
+                        cim_property_release(p);
+                } else if (!(p = cim_object_add_property(cls, lp->name))) {
+                        return cim_object_free(cls);
+                } else {
+                        cim_property_release(p);
+                }
+                if (cim_property_copy(p, lp) < 0) {
+                        cim_qualifier_list_release(&inherited);
+                        return cim_object_free(cls); /* the emptied slot frees as NULLs */
+                }
+                if (overlay_qualifiers(&inherited, &p->qualifiers) < 0) {
+                        cim_qualifier_list_release(&inherited);
+                        return cim_object_free(cls);
+                }
+                cim_qualifier_list_release(&p->qualifiers);
+                p->qualifiers = inherited;
+        }
+        for (size_t i = 0; i < local->method_count; i++) {
+                const struct cim_method *lm = &local->methods[i];
+                struct cim_method *m = cim_object_find_method(cls, lm->name);
+                struct cim_qualifier_list inherited = { 0 };
+
+                if (m) {
+                        inherited = m->qualifiers;
+                        memset(&m->qualifiers, 0, sizeof(m->qualifiers));
+                        cim_method_release(m);
+                } else if (!(m = cim_object_add_method(cls, lm->name))) {
+                        return cim_object_free(cls);
+                } else {
+                        cim_method_release(m);
+                }
+                if (cim_method_copy(m, lm) < 0) {
+                        cim_qualifier_list_release(&inherited);
+                        return cim_object_free(cls);
+                }
+                if (overlay_qualifiers(&inherited, &m->qualifiers) < 0) {
+                        cim_qualifier_list_release(&inherited);
+                        return cim_object_free(cls);
+                }
+                cim_qualifier_list_release(&m->qualifiers);
+                m->qualifiers = inherited;
+        }
+        return cls;
+}
+
 /* WMI copies to instances only the qualifiers with the ToInstance flavor. */
 static int keep_instance_qualifiers(struct cim_qualifier_list *list)
 {

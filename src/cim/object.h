@@ -83,6 +83,14 @@ struct cim_object *cim_object_derive(const struct cim_object *parent, const char
  * values, and the qualifiers with the ToInstance flavor. */
 struct cim_object *cim_object_spawn_instance(const struct cim_object *cls);
 
+/* What a class itself declares: its own qualifiers, and the members it
+ * declares or overrides with only their own qualifiers.  This is what the
+ * repository stores; cim_object_rebuild puts the class back together. */
+struct cim_object *cim_object_local_part(const struct cim_object *cls);
+/* The full class from its parent (NULL for a root class) and its local
+ * part: equal to the class the local part was taken from. */
+struct cim_object *cim_object_rebuild(const struct cim_object *parent, const struct cim_object *local);
+
 /* Members.  Lookups are case-insensitive and return NULL when absent. */
 struct cim_property *cim_object_find_property(const struct cim_object *obj, const char *name);
 struct cim_method *cim_object_find_method(const struct cim_object *obj, const char *name);

@@ -340,9 +340,7 @@ static size_t crash_round(const struct fixture *f, unsigned round, unsigned *see
                 }
         }
 
-        double ta = now_s();
         check_integrity(f->path);
-        double tb = now_s();
         if (repo_open(f->path, REPO_OPEN_NO_CREATE, &repo, &err) < 0)
                 fail_msg("reopen: %s", err.message);
         for (size_t i = 0; i < count; i++) {
@@ -355,7 +353,6 @@ static size_t crash_round(const struct fixture *f, unsigned round, unsigned *see
         (void) unit_present(repo, unit_kind(first + (uint32_t) count),
                             first + (uint32_t) count);
         repo_close(repo);
-        if (round % 20 == 0) fprintf(stderr, "integrity %.1f ms, verify %.1f ms\n", (tb-ta)*1e3, (now_s()-tb)*1e3);
         free(acks);
         return count;
 }

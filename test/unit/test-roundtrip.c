@@ -103,6 +103,23 @@ static int compare_class(struct cim_object *cls, void *userdata)
                 fail_msg("class %s differs after the round trip:\n%s\n---\n%s", cls->class_name,
                          strbuf_str(&a), strbuf_str(&b));
         }
+        /* the local part the repository can store rebuilds the same class */
+        {
+                struct cim_object *parent = NULL, *local, *rebuilt;
+
+                if (cls->superclass)
+                        assert_int_equal(repo_class_get(cmp->other, cmp->ns, cls->superclass, &parent,
+                                                        &err), 0);
+                local = cim_object_local_part(cls);
+                assert_non_null(local);
+                rebuilt = cim_object_rebuild(parent, local);
+                assert_non_null(rebuilt);
+                if (!cim_object_equal(cls, rebuilt))
+                        fail_msg("class %s differs when rebuilt from its local part", cls->class_name);
+                cim_object_free(rebuilt);
+                cim_object_free(local);
+                cim_object_free(parent);
+        }
         cmp->count++;
         cim_object_free(twin);
         cim_object_free(cls);
