@@ -1,0 +1,79 @@
+#!/bin/sh
+# Build and run every test: the normal build, then the whole suite again
+# under AddressSanitizer + UndefinedBehaviorSanitizer (clang), and a short
+# libFuzzer run of each fuzz target.  Ends with one summary line,
+# "N passed, N failed", counting cmocka test cases and fuzz runs.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+log=$(mktemp -d /tmp/owmi-tests-XXXXXX)
+status=0
+
+setup() {  # dir, meson options...
+        dir=$1
+        shift
+        if [ ! -f "$dir/build.ninja" ]; then
+                meson setup "$dir" "$@" >"$log/setup-$(basename "$dir").log" 2>&1 ||
+                        { cat "$log/setup-$(basename "$dir").log"; return 1; }
+        fi
+        ninja -C "$dir" >"$log/ninja-$(basename "$dir").log" 2>&1 ||
+                { tail -40 "$log/ninja-$(basename "$dir").log"; return 1; }
+}
+
+run_suite() {  # dir, label
+        echo "== $2"
+        meson test -C "$1" --print-errorlogs --num-processes 2 \
+                --timeout-multiplier "${TIMEOUT_MULTIPLIER:-3}" || status=1
+        cp "$1/meson-logs/testlog.txt" "$log/testlog-$2.txt"
+}
+
+setup build || exit 1
+run_suite build default
+
+CC=clang setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_suite build-sanitize sanitize
+
+# A short fuzzing run of each target from its corpus: new crashes fail here.
+fuzz_passed=0
+fuzz_failed=0
+if CC=clang setup build-fuzz -Dfuzzers=true -Dtests=false -Db_sanitize=address,undefined; then
+        for target in build-fuzz/fuzz/fuzz-*; do
+                case "$target" in *-replay|*.p) continue ;; esac
+                [ -x "$target" ] || continue
+                name=$(basename "$target")
+                work=$(mktemp -d "$log/$name-XXXXXX")
+                cp fuzz/corpus/"${name#fuzz-}"/* "$work"/ 2>/dev/null
+                dict=fuzz/"${name#fuzz-}".dict
+                if "$target" -max_total_time="${FUZZ_SECONDS:-30}" -max_len=4096 \
+                        ${dict:+-dict=$dict} -artifact_prefix="$log/" "$work" >"$log/$name.log" 2>&1; then
+                        fuzz_passed=$((fuzz_passed + 1))
+                        echo "== $name: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log/$name.log" | grep -o '[0-9]*$' || echo '?') runs, no crash"
+                else
+                        fuzz_failed=$((fuzz_failed + 1))
+                        status=1
+                        echo "== $name: CRASH"
+                        tail -40 "$log/$name.log"
+                fi
+        done
+else
+        fuzz_failed=1
+        status=1
+fi
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)," per binary
+passed=$(cat "$log"/testlog-*.txt | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | awk '{s+=$1} END {print s+0}')
+failed=$(cat "$log"/testlog-*.txt | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' | awk '{s+=$1} END {print s+0}')
+# replay tests and crashed binaries count as one case each
+replays_ok=$(cat "$log"/testlog-*.txt | grep -c '^replayed [0-9]* input(s)' || true)
+crashed=$(grep -h -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT)' "$log"/testlog-*.txt 2>/dev/null | wc -l)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && [ "$fuzz_failed" -eq 0 ]; then
+        failed=$((crashed > 0 ? crashed : 1))
+fi
+passed=$((passed + replays_ok + fuzz_passed))
+failed=$((failed + fuzz_failed))
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+exit $status
