@@ -156,6 +156,7 @@ static bool at_declaration_start(const struct parser *p)
 /* ---- values ------------------------------------------------------------ */
 
 static int parse_instance_body(struct parser *p, struct mof_decl *d);
+static void mof_value_release(struct mof_value *v);
 static void decl_init(struct parser *p, struct mof_decl *d);
 
 static int parse_integer(struct parser *p, bool negative, struct cim_value *ret)
@@ -933,8 +934,14 @@ static int parse_qualifier_decl(struct parser *p, struct mof_decl *d)
         if (at(p, MOF_TOK_EQUALS)) {
                 if ((r = next(p)) < 0)
                         return r;
-                if ((r = parse_value(p, &def)) < 0) {
-                        cim_value_release(&def.value);
+                r = parse_value(p, &def);
+                if (r >= 0 && def.embedded) {
+                        p->recovering = true;
+                        r = mof_unit_diag(p->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER_TYPE, &def.pos,
+                                          "a qualifier default cannot be an instance");
+                }
+                if (r < 0) {
+                        mof_value_release(&def);
                         return r;
                 }
                 d->default_pos = def.pos;
