@@ -411,15 +411,17 @@ struct cim_object *cim_object_rebuild(const struct cim_object *parent, const str
         return cls;
 }
 
-/* WMI copies to instances only the qualifiers with the ToInstance flavor. */
-static int keep_instance_qualifiers(struct cim_qualifier_list *list)
+/* WMI copies to instances only the qualifiers with the ToInstance flavor
+ * (and, on properties, Key, which makes the instance's path). */
+static int keep_instance_qualifiers(struct cim_qualifier_list *list, bool keep_key)
 {
         size_t kept = 0;
 
         for (size_t i = 0; i < list->count; i++) {
                 struct cim_qualifier *q = &list->items[i];
 
-                if (!(q->flavor & CIM_FLAVOR_TO_INSTANCE)) {
+                if (!(q->flavor & CIM_FLAVOR_TO_INSTANCE) &&
+                    !(keep_key && owmi_strcasecmp(q->name, "Key") == 0)) {
                         owmi_free(q->name);
                         cim_value_release(&q->value);
                         continue;
@@ -438,13 +440,10 @@ struct cim_object *cim_object_spawn_instance(const struct cim_object *cls)
         if (!obj)
                 return NULL;
         obj->genus = CIM_GENUS_INSTANCE;
-        keep_instance_qualifiers(&obj->qualifiers);
-        /* Property qualifiers stay visible on the instance (Key makes the
-         * path, CIMTYPE and EmbeddedInstance describe the values), marked
-         * as coming from the class. */
+        keep_instance_qualifiers(&obj->qualifiers, false);
+        /* Key stays on instance properties: it makes the instance's path. */
         for (size_t i = 0; i < obj->prop_count; i++)
-                for (size_t j = 0; j < obj->props[i].qualifiers.count; j++)
-                        obj->props[i].qualifiers.items[j].propagated = true;
+                keep_instance_qualifiers(&obj->props[i].qualifiers, true);
         /* Methods belong to the class; an instance reaches them through it. */
         for (size_t i = 0; i < obj->method_count; i++)
                 cim_method_release(&obj->methods[i]);

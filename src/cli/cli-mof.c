@@ -43,8 +43,9 @@ int cli_mof(struct cli *cli, bool check_only)
         if (!cli->quiet) {
                 if (r == 0)
                         printf("%s: %zu file(s), %zu qualifier declaration(s), %zu class(es), "
-                               "%zu instance(s)%s\n", check_only ? "checked" : "compiled",
-                               stats.files, stats.qualifiers, stats.classes, stats.instances,
+                               "%zu instance(s), %zu namespace(s)%s\n",
+                               check_only ? "checked" : "compiled", stats.files, stats.qualifiers,
+                               stats.classes, stats.instances, stats.namespaces,
                                check_only ? " (nothing written)" : "");
                 else
                         fprintf(stderr, "%zu error(s), %zu warning(s); nothing was written\n",

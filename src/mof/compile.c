@@ -621,7 +621,9 @@ static int compile_class(struct compiler *c, struct mof_decl *d)
         is_indication = parent && cim_object_is_indication(parent);
         for (size_t i = 0; i < d->qualifiers.count; i++) {
                 const struct mof_qualifier *q = &d->qualifiers.items[i];
+                /* a boolean array (`BooleanAQ{true,false}`) holds items, not a flag */
                 bool on = !q->value.present || (q->value.value.type == CIM_TYPE_BOOLEAN &&
+                                                !q->value.value.is_array &&
                                                 !q->value.value.is_null && q->value.value.v.boolean);
 
                 if (owmi_strcasecmp(q->name, "Association") == 0 && on)

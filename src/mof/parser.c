@@ -462,9 +462,11 @@ static void recover_qualifier_list(struct parser *p)
                         next(p);
                         break;
                 }
-                /* `[Description ("..." }]`: a '}' right before the ']' is a
-                 * typo inside the list, not the end of the class */
-                if (at(p, MOF_TOK_RBRACE) && peek_char(p) == ']') {
+                /* A '}' followed by ']', ',' or ')' is inside the list (the
+                 * end of an array value, or `[Description ("..." }]`), not
+                 * the end of the class, which only ';' follows */
+                if (at(p, MOF_TOK_RBRACE) && (peek_char(p) == ']' || peek_char(p) == ',' ||
+                                              peek_char(p) == ')')) {
                         next(p);
                         continue;
                 }

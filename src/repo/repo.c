@@ -56,6 +56,7 @@
 #include <sqlite3.h>
 
 #include "base/alloc.h"
+#include "base/hashmap.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "cim/serialize.h"
@@ -119,6 +120,8 @@ enum stmt_id {
         STMT_INST_ENUM_DEEP,
         STMT_COUNT_NS,
         STMT_COUNT_ALL,
+        STMT_CLASS_COPY_SYSTEM,
+        STMT_DATA_VERSION,
         _STMT_MAX,
 };
 
@@ -139,6 +142,11 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_QUAL_GET] = "SELECT blob FROM qualifiers WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_QUAL_DELETE] = "DELETE FROM qualifiers WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_QUAL_ENUM] = "SELECT blob FROM qualifiers WHERE ns_id = ?1 ORDER BY name_ci",
+        [STMT_CLASS_COPY_SYSTEM] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, blob) "
+                "SELECT ?1, name_ci, name, super_ci, super, depth, blob FROM classes "
+                "WHERE ns_id = ?2 AND substr(name_ci, 1, 2) = '__' "
+                "AND name_ci <> '__cimomidentification'",
+        [STMT_DATA_VERSION] = "PRAGMA data_version",
         [STMT_CLASS_GET] = "SELECT blob, depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_PUT] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, blob) "
                            "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?5) "
@@ -238,7 +246,18 @@ struct repo {
         unsigned tx_depth;              /* repo_transaction_begin nesting */
         bool tx_aborted;                /* an inner rollback undid the transaction */
         struct repo_stmt stmts[_STMT_MAX];
+        /* Full classes rebuilt from their stored local parts, by
+         * "ns_id|name": dropped on any class change, rollback, or commit by
+         * another connection (data_version). */
+        struct hashmap class_cache;
+        struct cim_object **cached;
+        size_t cached_count, cached_alloc;
+        int64_t data_version;
 };
+
+#define REPO_CLASS_CACHE_MAX 4096
+
+static void class_cache_clear(struct repo *repo);
 
 /* A namespace as looked up: id, canonical name, parent (0 for root). */
 struct repo_ns {
@@ -361,9 +380,8 @@ static void bind_blob(sqlite3_stmt *stmt, int idx, const struct strbuf *sb)
         sqlite3_bind_blob(stmt, idx, sb->buf ? sb->buf : "", (int) sb->len, SQLITE_STATIC);
 }
 
-/* Run a statement with up to two text parameters after an optional
- * namespace id (?1) and return its first integer column, or 0 with
- * *ret_found false if there was no row. */
+/* Run a query (?1 namespace id, ?2 a, ?3 b if given) and set *ret_found
+ * to whether it returned a row. */
 static int query_exists(struct repo *repo, enum stmt_id id, int64_t ns_id, const char *a,
                         const char *b, bool *ret_found, struct owmi_error *err)
 {
@@ -446,6 +464,7 @@ static int op_end(struct repo *repo, bool outer, int r, struct owmi_error *err)
                         return r;
                 r = q;
         }
+        class_cache_clear(repo); /* it may hold classes of the undone work */
         /* SQLite may have rolled back the whole transaction by itself
          * (disk full, I/O error): then there is nothing left to undo */
         if (!sqlite3_get_autocommit(repo->db)) {
@@ -492,6 +511,8 @@ int repo_transaction_commit(struct repo *repo, struct owmi_error *err)
         if (repo->tx_depth > 0)
                 return 0;
         r = exec_plain(repo, STMT_COMMIT, err);
+        if (r < 0)
+                class_cache_clear(repo);
         if (r < 0 && !sqlite3_get_autocommit(repo->db))
                 exec_plain(repo, STMT_ROLLBACK, NULL);
         return r;
@@ -501,6 +522,7 @@ void repo_transaction_rollback(struct repo *repo)
 {
         if (!repo || repo->tx_depth == 0)
                 return;
+        class_cache_clear(repo);
         repo->tx_depth--;
         if (!repo->tx_aborted && !sqlite3_get_autocommit(repo->db))
                 exec_plain(repo, STMT_ROLLBACK, NULL);
@@ -603,39 +625,147 @@ static int set_namespace(struct cim_object *obj, const struct repo_ns *ns)
 
 /* ---- class rows ------------------------------------------------------- */
 
-/* Load a class: 1 and *ret (decoded, namespace set) if present, 0 if not.
+static int encode_object(const struct cim_object *obj, struct strbuf *out, struct owmi_error *err);
+
+static void class_cache_clear(struct repo *repo)
+{
+        for (size_t i = 0; i < repo->cached_count; i++)
+                cim_object_free(repo->cached[i]);
+        repo->cached_count = 0;
+        hashmap_release(&repo->class_cache);
+}
+
+/* Another connection's commit makes every cached class suspect. */
+static void class_cache_check(struct repo *repo)
+{
+        sqlite3_stmt *stmt;
+        int64_t version;
+
+        if (stmt_acquire(repo, STMT_DATA_VERSION, &stmt, NULL) < 0)
+                return;
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+                version = sqlite3_column_int64(stmt, 0);
+                if (version != repo->data_version)
+                        class_cache_clear(repo);
+                repo->data_version = version;
+        }
+        stmt_release(repo, STMT_DATA_VERSION, stmt);
+}
+
+static int class_cache_key(struct strbuf *key, const struct repo_ns *ns, const char *name)
+{
+        strbuf_reset(key);
+        strbuf_addf(key, "%lld|%s", (long long) ns->id, name);
+        return strbuf_error(key);
+}
+
+/* The stored form of a class: only what it declares itself; what it
+ * inherits is rebuilt from the superclass on load (as WMI stores classes),
+ * which keeps the schema small and a superclass change visible below it. */
+static int encode_class(const struct cim_object *cls, struct strbuf *out, struct owmi_error *err)
+{
+        struct cim_object *local = cim_object_local_part(cls);
+        int r;
+
+        if (!local)
+                return oom(err);
+        owmi_free(local->namespace);
+        local->namespace = NULL;
+        r = encode_object(local, out, err);
+        cim_object_free(local);
+        return r;
+}
+
+/* The full class: 1 and *ret (borrowed from the cache) if present, 0 if
+ * not.  ret_depth may be NULL. */
+static int class_full(struct repo *repo, const struct repo_ns *ns, const char *name,
+                      const struct cim_object **ret, int64_t *ret_depth, unsigned level,
+                      struct owmi_error *err)
+{
+        struct strbuf key = STRBUF_INIT;
+        struct cim_object *local = NULL, *full = NULL;
+        const struct cim_object *parent = NULL;
+        int64_t depth = 0;
+        sqlite3_stmt *stmt;
+        int r;
+
+        if (level > REPO_MAX_CLASS_DEPTH)
+                return owmi_error_set(err, OWMI_E_FAILED, "class hierarchy of '%s' is too deep", name);
+        if (class_cache_key(&key, ns, name) < 0)
+                return oom(err);
+        if (!ret_depth && (full = hashmap_get(&repo->class_cache, key.buf))) {
+                strbuf_release(&key);
+                *ret = full;
+                return 1;
+        }
+        r = stmt_acquire(repo, STMT_CLASS_GET, &stmt, err);
+        if (r < 0)
+                goto out;
+        sqlite3_bind_int64(stmt, 1, ns->id);
+        bind_text(stmt, 2, name);
+        r = stmt_step(repo, stmt, err);
+        if (r == 1) {
+                int q = cim_object_decode(sqlite3_column_blob(stmt, 0),
+                                          (size_t) sqlite3_column_bytes(stmt, 0), &local);
+
+                depth = sqlite3_column_int64(stmt, 1);
+                if (q < 0)
+                        r = damaged(err, q, "class", name);
+        }
+        stmt_release(repo, STMT_CLASS_GET, stmt);
+        if (r <= 0)
+                goto out;
+        full = hashmap_get(&repo->class_cache, key.buf);
+        if (full)
+                goto found;
+        if (local->superclass) {
+                r = class_full(repo, ns, local->superclass, &parent, NULL, level + 1, err);
+                if (r == 0)
+                        r = damaged(err, -EBADMSG, "superclass of", name);
+                if (r < 0)
+                        goto out;
+        }
+        full = cim_object_rebuild(parent, local);
+        if (!full || set_namespace(full, ns) < 0) {
+                r = oom(err);
+                goto out;
+        }
+        if (repo->cached_count >= REPO_CLASS_CACHE_MAX)
+                class_cache_clear(repo);
+        if (OWMI_GROW(repo->cached, repo->cached_alloc, repo->cached_count + 1) < 0 ||
+            hashmap_put(&repo->class_cache, key.buf, full) < 0) {
+                r = oom(err);
+                goto out;
+        }
+        repo->cached[repo->cached_count++] = full;
+found:
+        *ret = full;
+        full = NULL;
+        if (ret_depth)
+                *ret_depth = depth;
+        r = 1;
+out:
+        if (full && r < 0)
+                cim_object_free(full);
+        cim_object_free(local);
+        strbuf_release(&key);
+        return r;
+}
+
+/* Load a class: 1 and *ret (a copy, namespace set) if present, 0 if not.
  * ret_depth may be NULL; ret may be NULL to test presence. */
 static int class_load(struct repo *repo, const struct repo_ns *ns, const char *name,
                       struct cim_object **ret, int64_t *ret_depth, struct owmi_error *err)
 {
-        struct cim_object *obj = NULL;
-        sqlite3_stmt *stmt;
-        int r = stmt_acquire(repo, STMT_CLASS_GET, &stmt, err);
+        const struct cim_object *full;
+        int r;
 
-        if (r < 0)
+        class_cache_check(repo);
+        r = class_full(repo, ns, name, &full, ret_depth, 0, err);
+        if (r <= 0 || !ret)
                 return r;
-        sqlite3_bind_int64(stmt, 1, ns->id);
-        bind_text(stmt, 2, name);
-        r = stmt_step(repo, stmt, err);
-        if (r == 1 && ret) {
-                int q = cim_object_decode(sqlite3_column_blob(stmt, 0),
-                                          (size_t) sqlite3_column_bytes(stmt, 0), &obj);
-
-                if (q >= 0 && set_namespace(obj, ns) < 0)
-                        q = -ENOMEM;
-                if (q < 0)
-                        r = damaged(err, q, "class", name);
-        }
-        if (r == 1 && ret_depth)
-                *ret_depth = sqlite3_column_int64(stmt, 1);
-        stmt_release(repo, STMT_CLASS_GET, stmt);
-        if (r < 0) {
-                cim_object_free(obj);
-                return r;
-        }
-        if (ret)
-                *ret = obj;
-        return r;
+        *ret = cim_object_clone(full);
+        return *ret ? 1 : oom(err);
 }
 
 static int class_store(struct repo *repo, const struct repo_ns *ns, const struct cim_object *cls,
@@ -646,6 +776,7 @@ static int class_store(struct repo *repo, const struct repo_ns *ns, const struct
 
         if (r < 0)
                 return r;
+        class_cache_clear(repo);
         sqlite3_bind_int64(stmt, 1, ns->id);
         bind_text(stmt, 2, cls->class_name);
         bind_text(stmt, 3, cls->superclass);
@@ -946,12 +1077,12 @@ static int install_system_classes(struct repo *repo, const struct repo_ns *ns,
 
         if (make_system_classes(&sys, &nscls) < 0)
                 return oom(err);
-        r = encode_object(sys, &blob, err);
+        r = encode_class(sys, &blob, err);
         if (r >= 0)
                 r = class_store(repo, ns, sys, 0, &blob, err);
         strbuf_reset(&blob);
         if (r >= 0)
-                r = encode_object(nscls, &blob, err);
+                r = encode_class(nscls, &blob, err);
         if (r >= 0)
                 r = class_store(repo, ns, nscls, 1, &blob, err);
         strbuf_release(&blob);
@@ -1051,7 +1182,21 @@ static int ns_create(struct repo *repo, const char *norm, struct owmi_error *err
         created.parent_id = slash ? parent.id : 0;
         snprintf(created.name, sizeof(created.name), "%s", name);
 
-        r = install_system_classes(repo, &created, err);
+        /* a new namespace gets its parent's system classes, as in WMI;
+         * only root (or a parent without them) starts from the minimal pair */
+        if (slash) {
+                r = stmt_acquire(repo, STMT_CLASS_COPY_SYSTEM, &stmt, err);
+                if (r < 0)
+                        return r;
+                sqlite3_bind_int64(stmt, 1, created.id);
+                sqlite3_bind_int64(stmt, 2, parent.id);
+                r = stmt_step(repo, stmt, err);
+                stmt_release(repo, STMT_CLASS_COPY_SYSTEM, stmt);
+                if (r < 0)
+                        return r;
+        }
+        if (!slash || sqlite3_changes(repo->db) == 0)
+                r = install_system_classes(repo, &created, err);
         if (r < 0 || !slash)
                 return r;
         r = ns_instance(repo, &parent, slash + 1, &relpath, &inst, err);
@@ -1071,6 +1216,7 @@ static int ns_create(struct repo *repo, const char *norm, struct owmi_error *err
 
 static int ns_delete(struct repo *repo, const char *norm, struct owmi_error *err)
 {
+        class_cache_clear(repo);
         struct repo_ns ns, parent;
         struct strbuf relpath = STRBUF_INIT;
         const char *slash;
@@ -1312,76 +1458,16 @@ static bool names_equal_ci(const char *a, const char *b)
         return (!a && !b) || (a && b && owmi_strcasecmp(a, b) == 0);
 }
 
-/* Move a copy of src (a local member of the old subclass) into *slot of
- * the rebuilt one: replace the inherited member, or append. */
-static int reapply_property(struct cim_object *obj, const struct cim_property *src)
-{
-        struct cim_property tmp, *p;
-
-        if (cim_property_copy(&tmp, src) < 0)
-                return -ENOMEM;
-        p = cim_object_find_property(obj, src->name);
-        if (!p) {
-                if (OWMI_GROW(obj->props, obj->prop_alloc, obj->prop_count + 1) < 0) {
-                        cim_property_release(&tmp);
-                        return -ENOMEM;
-                }
-                p = &obj->props[obj->prop_count++];
-        } else {
-                cim_property_release(p);
-        }
-        *p = tmp;
-        return 0;
-}
-
-static int reapply_method(struct cim_object *obj, const struct cim_method *src)
-{
-        struct cim_method tmp, *m;
-
-        if (cim_method_copy(&tmp, src) < 0)
-                return -ENOMEM;
-        m = cim_object_find_method(obj, src->name);
-        if (!m) {
-                if (OWMI_GROW(obj->methods, obj->method_alloc, obj->method_count + 1) < 0) {
-                        cim_method_release(&tmp);
-                        return -ENOMEM;
-                }
-                m = &obj->methods[obj->method_count++];
-        } else {
-                cim_method_release(m);
-        }
-        *m = tmp;
-        return 0;
-}
-
 /* The subclass old, derived again from its new parent: what it inherits
- * comes from parent, what it declared or overrode itself (not propagated)
- * is kept. */
+ * comes from parent, what it declares or overrides itself is kept. */
 static struct cim_object *rederive(const struct cim_object *parent, const struct cim_object *old)
 {
-        struct cim_object *obj = cim_object_derive(parent, old->class_name);
+        struct cim_object *local = cim_object_local_part(old), *obj;
 
-        if (!obj)
+        if (!local)
                 return NULL;
-        for (size_t i = 0; i < old->qualifiers.count; i++) {
-                const struct cim_qualifier *q = &old->qualifiers.items[i];
-                struct cim_value v;
-
-                if (q->propagated)
-                        continue;
-                if (cim_value_copy(&v, &q->value) < 0)
-                        return cim_object_free(obj);
-                if (cim_qualifier_list_set(&obj->qualifiers, q->name, &v, q->flavor) < 0) {
-                        cim_value_release(&v);
-                        return cim_object_free(obj);
-                }
-        }
-        for (size_t i = 0; i < old->prop_count; i++)
-                if (!old->props[i].propagated && reapply_property(obj, &old->props[i]) < 0)
-                        return cim_object_free(obj);
-        for (size_t i = 0; i < old->method_count; i++)
-                if (!old->methods[i].propagated && reapply_method(obj, &old->methods[i]) < 0)
-                        return cim_object_free(obj);
+        obj = cim_object_rebuild(parent, local);
+        cim_object_free(local);
         return obj;
 }
 
@@ -1433,7 +1519,7 @@ static int rederive_children(struct repo *repo, const struct repo_ns *ns,
                 owmi_free(fresh->namespace);
                 fresh->namespace = NULL;
                 strbuf_reset(&blob);
-                r = encode_object(fresh, &blob, err);
+                r = encode_class(fresh, &blob, err);
                 if (r >= 0)
                         r = class_store(repo, ns, fresh, depth + 1, &blob, err);
                 if (r >= 0)
@@ -1549,7 +1635,7 @@ int repo_class_put(struct repo *repo, const char *ns, const struct cim_object *c
         if ((flags & REPO_PUT_CREATE_ONLY) && (flags & REPO_PUT_UPDATE_ONLY))
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                       "create-only and update-only together");
-        r = encode_object(cls, &blob, err);
+        r = encode_class(cls, &blob, err);
         if (r < 0)
                 goto out;
         r = op_begin(repo, &outer, err);
@@ -1624,6 +1710,7 @@ int repo_class_delete(struct repo *repo, const char *ns, const char *name, unsig
                 r = exec_write(repo, STMT_CLASS_DELETE_SUBTREE_INSTANCES, n.id, name, err);
         if (r >= 0)
                 r = exec_write(repo, STMT_CLASS_DELETE_SUBTREE, n.id, name, err);
+        class_cache_clear(repo);
 out:
         return op_end(repo, outer, r < 0 ? r : 0, err);
 }
@@ -1647,6 +1734,25 @@ static int enumerate_objects(struct repo *repo, const struct repo_ns *ns, enum s
                 int q = cim_object_decode(sqlite3_column_blob(stmt, 0),
                                           (size_t) sqlite3_column_bytes(stmt, 0), &obj);
 
+                if (q >= 0 && obj->genus == CIM_GENUS_CLASS) {
+                        /* stored as its local part: the full class comes from the cache */
+                        const struct cim_object *full;
+                        char *name_copy = owmi_strdup(obj->class_name);
+
+                        cim_object_free(obj);
+                        obj = NULL;
+                        q = name_copy ? class_full(repo, ns, name_copy, &full, NULL, 0, err) : -ENOMEM;
+                        if (q > 0 && !(obj = cim_object_clone(full)))
+                                q = -ENOMEM;
+                        else if (q == 0)
+                                q = -EBADMSG;
+                        owmi_free(name_copy);
+                        if (q < 0) {
+                                r = q == -ENOMEM ? oom(err) : damaged(err, q, "class in", ns->name);
+                                break;
+                        }
+                        q = 0;
+                }
                 if (q >= 0 && set_namespace(obj, ns) < 0) {
                         cim_object_free(obj);
                         q = -ENOMEM;
@@ -2204,6 +2310,8 @@ struct repo *repo_close(struct repo *repo)
 {
         if (!repo)
                 return NULL;
+        class_cache_clear(repo);
+        owmi_free(repo->cached);
         for (size_t i = 0; i < _STMT_MAX; i++)
                 sqlite3_finalize(repo->stmts[i].stmt);
         /* an open transaction is rolled back by closing */

@@ -675,6 +675,7 @@ static void test_rederive(void **state)
 
         /* the new Base */
         cim_object_remove_property(base, "Old");
+        set_string_qual(&cim_object_find_property(base, "A")->qualifiers, "Units", "bytes");
         add_prop(base, "New", CIM_TYPE_DATETIME, false);
         set_string_qual(&base->qualifiers, "Version", "2");
         assert_int_equal(put_class_code(f->repo, "root/cimv2", base, 0), OWMI_E_CLASS_HAS_CHILDREN);
@@ -688,6 +689,9 @@ static void test_rederive(void **state)
         assert_string_equal(p->class_origin, "Base");
         assert_string_equal(cim_object_find_property(got, "A")->value.v.string, "mid");
         assert_false(cim_object_find_property(got, "A")->propagated);
+        /* the override still inherits the qualifiers of the new Base.A */
+        assert_string_equal(cim_qualifier_list_string(&cim_object_find_property(got, "A")->qualifiers,
+                                                      "Units"), "bytes");
         assert_non_null(cim_object_find_property(got, "B"));
         assert_non_null(cim_object_find_method(got, "Reset"));
         assert_non_null(cim_object_find_method(got, "MidOnly"));
