@@ -10,7 +10,7 @@
 
 #include "cim/render.h"
 
-#define INDENT "    "
+#define INDENT "\t"   /* WMI's GetObjectText indents with tabs */
 
 /* Flavors are written only where they differ from DSP0004's defaults; the
  * compiler starts from the qualifier declaration, so this is lossless for

@@ -878,7 +878,7 @@ static int compile_instance(struct compiler *c, struct mof_decl *d, struct cim_o
                         continue;
                 }
                 if (!a->value.present) {
-                        /* `[Qualifier] Name;`: OMI and WMI accept a property
+                        /* `[Qualifier] Name;`: OMI's parser accepts a property
                          * that only carries qualifiers; DSP0221 wants a value */
                         if (c->unit.opts && c->unit.opts->strict)
                                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_SYNTAX,

@@ -836,7 +836,7 @@ static int parse_instance_body(struct parser *p, struct mof_decl *d)
                 if ((r = take_name(p, &a->name, &a->pos, "a property name or '}'")) < 0)
                         return r;
                 if (at(p, MOF_TOK_SEMICOLON) && a->qualifiers.count) {
-                        /* OMI/WMI: `[Qualifier] Name;` qualifies the property
+                        /* OMI: `[Qualifier] Name;` qualifies the property
                          * without a value; the compiler decides (strict mode
                          * refuses it) */
                         if ((r = next(p)) < 0)

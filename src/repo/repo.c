@@ -122,6 +122,7 @@ enum stmt_id {
         STMT_COUNT_ALL,
         STMT_CLASS_COPY_SYSTEM,
         STMT_DATA_VERSION,
+        STMT_CLASS_DEPTH,
         _STMT_MAX,
 };
 
@@ -147,6 +148,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
                 "WHERE ns_id = ?2 AND substr(name_ci, 1, 2) = '__' "
                 "AND name_ci <> '__cimomidentification'",
         [STMT_DATA_VERSION] = "PRAGMA data_version",
+        [STMT_CLASS_DEPTH] = "SELECT depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_GET] = "SELECT blob, depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_PUT] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, blob) "
                            "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?5) "
@@ -758,8 +760,22 @@ static int class_load(struct repo *repo, const struct repo_ns *ns, const char *n
                       struct cim_object **ret, int64_t *ret_depth, struct owmi_error *err)
 {
         const struct cim_object *full;
+        sqlite3_stmt *stmt;
         int r;
 
+        if (!ret) {
+                /* presence and depth need no decoding */
+                r = stmt_acquire(repo, STMT_CLASS_DEPTH, &stmt, err);
+                if (r < 0)
+                        return r;
+                sqlite3_bind_int64(stmt, 1, ns->id);
+                bind_text(stmt, 2, name);
+                r = stmt_step(repo, stmt, err);
+                if (r == 1 && ret_depth)
+                        *ret_depth = sqlite3_column_int64(stmt, 0);
+                stmt_release(repo, STMT_CLASS_DEPTH, stmt);
+                return r;
+        }
         class_cache_check(repo);
         r = class_full(repo, ns, name, &full, ret_depth, 0, err);
         if (r <= 0 || !ret)
@@ -776,7 +792,6 @@ static int class_store(struct repo *repo, const struct repo_ns *ns, const struct
 
         if (r < 0)
                 return r;
-        class_cache_clear(repo);
         sqlite3_bind_int64(stmt, 1, ns->id);
         bind_text(stmt, 2, cls->class_name);
         bind_text(stmt, 3, cls->superclass);
@@ -854,7 +869,14 @@ static int instance_relpath(const struct cim_object *cls, const struct cim_objec
                 r = cim_objpath_add_key(&path, cp->name, &v);
                 if (r < 0) {
                         cim_value_release(&v);
-                        r = oom(err);
+                        if (r == -ENOMEM)
+                                r = oom(err);
+                        else
+                                r = owmi_error_set(err, r == -E2BIG ? OWMI_E_QUOTA_VIOLATION :
+                                                   OWMI_E_CANNOT_BE_KEY, "key property '%s' of '%s' "
+                                                   "cannot be part of a path%s", cp->name,
+                                                   inst->class_name, r == -E2BIG ?
+                                                   " (too many keys)" : "");
                         goto out;
                 }
         }
@@ -1606,6 +1628,9 @@ static int class_put(struct repo *repo, const struct repo_ns *ns, const struct c
                 }
         }
 store:
+        /* a changed class changes what its cached subclasses inherit */
+        if (old)
+                class_cache_clear(repo);
         r = class_store(repo, ns, cls, depth, blob, err);
         if (r >= 0 && has_children)
                 r = rederive_children(repo, ns, cls, depth, 0, err);

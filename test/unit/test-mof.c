@@ -486,10 +486,10 @@ static void test_render(void **state)
         assert_string_equal(strbuf_str(&sb),
                             "[Description(\"A \\\"quoted\\\" text\")]\n"
                             "class R\n{\n"
-                            "    [key] string K;\n"
-                            "    uint8 Bytes[4] = {1, 2};\n"
-                            "    R REF Self;\n"
-                            "    uint32 Go([IN, OUT] string S[]);\n"
+                            "\t[key] string K;\n"
+                            "\tuint8 Bytes[4] = {1, 2};\n"
+                            "\tR REF Self;\n"
+                            "\tuint32 Go([IN, OUT] string S[]);\n"
                             "};\n");
         strbuf_release(&sb);
         cim_object_free(cls);
