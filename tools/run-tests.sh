@@ -47,7 +47,7 @@ if CC=clang setup build-fuzz -Dfuzzers=true -Dtests=false -Db_sanitize=address,u
                 work=$(mktemp -d "$log/$name-XXXXXX")
                 cp fuzz/corpus/"${name#fuzz-}"/* "$work"/ 2>/dev/null
                 dict=fuzz/"${name#fuzz-}".dict
-                if "$target" -max_total_time="${FUZZ_SECONDS:-30}" -max_len=4096 \
+                if "$target" -print_final_stats=1 -max_total_time="${FUZZ_SECONDS:-30}" -max_len=4096 \
                         ${dict:+-dict=$dict} -artifact_prefix="$log/" "$work" >"$log/$name.log" 2>&1; then
                         fuzz_passed=$((fuzz_passed + 1))
                         echo "== $name: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log/$name.log" | grep -o '[0-9]*$' || echo '?') runs, no crash"

@@ -962,7 +962,7 @@ static int dec_header(struct dec *d, uint8_t kind)
 
 int cim_object_decode(const void *data, size_t len, struct cim_object **ret)
 {
-        struct dec d = { .p = data, .end = (const uint8_t *) data + len };
+        struct dec d = { .p = data, .end = data ? (const uint8_t *) data + len : NULL };
         struct cim_object *obj;
         int r;
 
@@ -983,7 +983,7 @@ int cim_object_decode(const void *data, size_t len, struct cim_object **ret)
 
 int cim_qualifier_decl_decode(const void *data, size_t len, struct cim_qualifier_decl *ret)
 {
-        struct dec d = { .p = data, .end = (const uint8_t *) data + len };
+        struct dec d = { .p = data, .end = data ? (const uint8_t *) data + len : NULL };
         struct cim_qualifier_decl decl = { 0 };
         uint8_t flags;
         int r;

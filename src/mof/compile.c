@@ -409,14 +409,15 @@ static int build_property(struct compiler *c, const char *ns, const struct mof_f
                 if (cr < 0)
                         return mof_unit_diag(&c->unit, MOF_ERROR, err.code, &f->default_value.pos,
                                              "default of '%s': %s", f->name, err.message);
-                if (f->array_size && v.is_array && !v.is_null && v.count > f->array_size) {
-                        uint32_t count = v.count;
-
+                /* WMI records a fixed size as a bound it does not enforce on
+                 * defaults; say so, as mofcomp does not */
+                if (f->array_size && v.is_array && !v.is_null && v.count > f->array_size &&
+                    mof_unit_diag(&c->unit, c->unit.opts && c->unit.opts->strict ? MOF_ERROR :
+                                  MOF_WARNING, OWMI_E_VALUE_OUT_OF_RANGE, &f->default_value.pos,
+                                  "default of '%s' has %u elements, more than its size %u",
+                                  f->name, v.count, f->array_size) < 0) {
                         cim_value_release(&v);
-                        return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_VALUE_OUT_OF_RANGE,
-                                             &f->default_value.pos, "default of '%s' has %u "
-                                             "elements, more than its size %u", f->name,
-                                             count, f->array_size);
+                        return -EINVAL;
                 }
                 cim_value_release(&p->value);
                 p->value = v;
@@ -582,11 +583,15 @@ static int compile_class(struct compiler *c, struct mof_decl *d)
         {
                 struct mof_decl *first = hashmap_get(&c->class_decls, c->key.buf);
 
-                if (first && first != d)
-                        return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_ALREADY_EXISTS, &d->name_pos,
-                                             "class '%s' is already declared at %s:%u:%u", d->name,
-                                             first->name_pos.file, first->name_pos.line,
-                                             first->name_pos.column);
+                /* WMI's mofcomp takes a later declaration as an update of the
+                 * class; strict DMTF compiles refuse it */
+                if (first && first != d &&
+                    mof_unit_diag(&c->unit, c->unit.opts && c->unit.opts->strict ? MOF_ERROR :
+                                  MOF_WARNING, OWMI_E_ALREADY_EXISTS, &d->name_pos,
+                                  "class '%s' is declared again; this declaration replaces the "
+                                  "one at %s:%u:%u", d->name, first->name_pos.file,
+                                  first->name_pos.line, first->name_pos.column) < 0)
+                        return -EINVAL;
         }
         if (d->superclass) {
                 parent = compiler_find_class(c, d->namespace, d->superclass);

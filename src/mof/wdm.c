@@ -117,7 +117,8 @@ static int check_guid(struct compiler *c, const struct mof_decl *d, const struct
                 lower[i] = '\0';
         }
         other = hashmap_get(&c->guids, lower);
-        if (other && other != d)
+        /* a class declared again keeps its guid */
+        if (other && other != d && owmi_strcasecmp(other->name, d->name) != 0)
                 return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_ALREADY_EXISTS,
                                      qualifier_pos(d, "guid"), "guid %s of class '%s' is also the "
                                      "guid of class '%s' (%s:%u); every block needs its own",
