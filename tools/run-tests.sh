@@ -47,6 +47,7 @@ if CC=clang setup build-fuzz -Dfuzzers=true -Dtests=false -Db_sanitize=address,u
                 work=$(mktemp -d "$log/$name-XXXXXX")
                 cp fuzz/corpus/"${name#fuzz-}"/* "$work"/ 2>/dev/null
                 dict=fuzz/"${name#fuzz-}".dict
+                [ -f "$dict" ] || dict=""
                 if "$target" -print_final_stats=1 -max_total_time="${FUZZ_SECONDS:-30}" -max_len=4096 \
                         ${dict:+-dict=$dict} -artifact_prefix="$log/" "$work" >"$log/$name.log" 2>&1; then
                         fuzz_passed=$((fuzz_passed + 1))
