@@ -1029,6 +1029,15 @@ static int index_unit(struct compiler *c)
         for (size_t i = 0; i < c->unit.decls.count; i++) {
                 struct mof_decl *d = &c->unit.decls.items[i];
 
+                if (d->kind == MOF_DECL_CLASS && d->name && d->superclass) {
+                        uintptr_t n;
+
+                        if (map_key(&c->key, d->namespace, d->superclass) < 0)
+                                return -ENOMEM;
+                        n = (uintptr_t) hashmap_get(&c->pending, c->key.buf);
+                        if (hashmap_put(&c->pending, c->key.buf, (void *) (n + 1)) < 0)
+                                return -ENOMEM;
+                }
                 if (d->kind == MOF_DECL_CLASS && d->name) {
                         if (map_key(&c->key, d->namespace, d->name) < 0)
                                 return -ENOMEM;
@@ -1050,6 +1059,43 @@ static int index_unit(struct compiler *c)
                 }
         }
         return 0;
+}
+
+/* Drop the compiled copy of a class once no later declaration of the
+ * unit derives from it: the repository has it if it is needed again, and
+ * the compiler's memory stays bounded by the unfinished part of the tree. */
+static void forget_class(struct compiler *c, const char *ns, const char *name)
+{
+        struct cim_object *cls;
+
+        if (map_key(&c->key, ns, name) < 0)
+                return;
+        if ((uintptr_t) hashmap_get(&c->pending, c->key.buf) != 0)
+                return;
+        cls = hashmap_get(&c->classes, c->key.buf);
+        if (!cls || (void *) cls == ABSENT)
+                return;
+        for (size_t i = c->owned_count; i > 0; i--) {
+                if (c->owned[i - 1] == cls) {
+                        c->owned[i - 1] = c->owned[--c->owned_count];
+                        cim_object_free(cls);
+                        hashmap_put(&c->classes, c->key.buf, NULL);
+                        return;
+                }
+        }
+}
+
+static void class_done(struct compiler *c, const struct mof_decl *d, bool stored)
+{
+        if (d->superclass && map_key(&c->key, d->namespace, d->superclass) >= 0) {
+                uintptr_t n = (uintptr_t) hashmap_get(&c->pending, c->key.buf);
+
+                if (n > 0 && hashmap_put(&c->pending, c->key.buf, (void *) (n - 1)) >= 0 && n == 1)
+                        forget_class(c, d->namespace, d->superclass);
+        }
+        /* a class that failed stays: what refers to it resolves against it */
+        if (stored)
+                forget_class(c, d->namespace, d->name);
 }
 
 static int compile_unit(struct compiler *c)
@@ -1074,6 +1120,8 @@ static int compile_unit(struct compiler *c)
                         break;
                 case MOF_DECL_CLASS:
                         r = compile_class(c, d);
+                        if (d->name)
+                                class_done(c, d, r >= 0);
                         break;
                 case MOF_DECL_INSTANCE:
                         r = store_instance(c, d);
@@ -1105,6 +1153,7 @@ static void compiler_release(struct compiler *c)
         hashmap_release(&c->qualifiers);
         hashmap_release(&c->aliases);
         hashmap_release(&c->guids);
+        hashmap_release(&c->pending);
         strbuf_release(&c->key);
         mof_unit_release(&c->unit);
 }

@@ -20,6 +20,7 @@ struct compiler {
         struct hashmap qualifiers;   /* "ns|name" -> qualifier declaration (or absent marker) */
         struct hashmap aliases;      /* alias -> instance declaration */
         struct hashmap guids;        /* WDM guid -> class declaration */
+        struct hashmap pending;      /* "ns|name" -> subclasses still to compile (as a count) */
         struct cim_object **owned;   /* every class the maps point to */
         size_t owned_count, owned_alloc;
         struct cim_qualifier_decl **owned_qdecls;
