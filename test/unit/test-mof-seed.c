@@ -23,10 +23,10 @@
 #include "base/util.h"
 #include "cim/render.h"
 #include "mof/mof.h"
+#include "test-util.h"
 
 #define SEED_FILE "004_40c83cc37b2047a0.txt"
 
-static char tmpdir[] = "/tmp/owmi-test-seed-XXXXXX";
 
 /* Lines first..last (last 0 = to the end) of the seed, as a file. */
 static char *extract_fixture(const char *name, unsigned first, unsigned last)
@@ -40,7 +40,7 @@ static char *extract_fixture(const char *name, unsigned first, unsigned last)
         snprintf(path, sizeof(path), "%s/%s", seeds, SEED_FILE);
         in = fopen(path, "r");
         assert_non_null(in);
-        assert_true(asprintf(&out, "%s/%s", tmpdir, name) > 0);
+        assert_true(asprintf(&out, "%s/%s", test_dir, name) > 0);
         f = fopen(out, "w");
         assert_non_null(f);
         while (fgets(line, sizeof(line), in)) {
@@ -59,17 +59,6 @@ struct expected {
         const char *text;   /* a word the message must contain */
 };
 
-static struct repo *open_repo(const char *name)
-{
-        char path[4096];
-        struct repo *repo = NULL;
-        struct owmi_error err = { 0 };
-
-        snprintf(path, sizeof(path), "%s/%s.db", tmpdir, name);
-        assert_int_equal(mof_open_repository(path, &repo, &err), 0);
-        return repo;
-}
-
 static size_t class_count(struct repo *repo, const char *ns)
 {
         size_t classes = 0, quals = 0, insts = 0;
@@ -84,7 +73,7 @@ static void check_fixture(const char *name, unsigned first, unsigned last,
                           const struct expected *want, size_t want_count)
 {
         char *file = extract_fixture(name, first, last);
-        struct repo *repo = open_repo(name);
+        struct repo *repo = test_open_repo(name);
         struct mof_options opts = { .namespace = "root/WMI" };
         struct mof_diag_list diags = { 0 };
         size_t before = class_count(repo, "root/WMI");
@@ -217,7 +206,7 @@ static void test_corrected(void **state)
         const char *data = getenv("OWMI_TEST_DATA");
         char file[4096];
         const char *files[] = { file };
-        struct repo *repo = open_repo("corrected");
+        struct repo *repo = test_open_repo("corrected");
         struct mof_options opts = { .namespace = "root/WMI" };
         struct mof_diag_list diags = { 0 };
         struct mof_stats stats = { 0 };
@@ -228,9 +217,7 @@ static void test_corrected(void **state)
 
         snprintf(file, sizeof(file), "%s/seed-004-corrected.mof", data);
         r = mof_compile_files(repo, files, 1, &opts, &diags, &stats);
-        for (size_t i = 0; i < diags.count; i++)
-                print_message("%s:%u: %s\n", diags.items[i].file, diags.items[i].line,
-                              diags.items[i].message);
+        test_print_diags(&diags);
         assert_int_equal(r, 0);
         assert_int_equal(diags.count, 0);
         assert_int_equal(stats.classes, 8);
@@ -293,19 +280,6 @@ static void test_corrected(void **state)
         repo_close(repo);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-        char cmd[256];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -317,5 +291,5 @@ int main(void)
                 cmocka_unit_test(test_corrected),
         };
 
-        return cmocka_run_group_tests_name("mof-seed", tests, setup, teardown);
+        return cmocka_run_group_tests_name("mof-seed", tests, test_dir_setup, test_dir_teardown);
 }

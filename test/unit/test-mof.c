@@ -24,19 +24,16 @@
 #include "cim/render.h"
 #include "mof/lexer.h"
 #include "mof/mof.h"
+#include "test-util.h"
 
-static char tmpdir[] = "/tmp/owmi-test-mof-XXXXXX";
 static unsigned repo_serial;
 
 static struct repo *new_repo(void)
 {
-        char path[4096];
-        struct repo *repo = NULL;
-        struct owmi_error err = { 0 };
+        char name[32];
 
-        snprintf(path, sizeof(path), "%s/r%u.db", tmpdir, repo_serial++);
-        assert_int_equal(mof_open_repository(path, &repo, &err), 0);
-        return repo;
+        snprintf(name, sizeof(name), "r%u", repo_serial++);
+        return test_open_repo(name);
 }
 
 /* Compile text into ns; returns the status, diagnostics in *diags. */
@@ -52,9 +49,7 @@ static void compile_ok(struct repo *repo, const char *text)
         struct mof_diag_list diags = { 0 };
         int r = compile(repo, "root/cimv2", text, &diags);
 
-        for (size_t i = 0; i < diags.count; i++)
-                print_message("test.mof:%u:%u: %s\n", diags.items[i].line, diags.items[i].column,
-                              diags.items[i].message);
+        test_print_diags(&diags);
         assert_int_equal(r, 0);
         assert_int_equal(diags.errors, 0);
         mof_diag_list_release(&diags);
@@ -525,19 +520,6 @@ static void test_render(void **state)
         repo_close(repo);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-        char cmd[256];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -556,5 +538,5 @@ int main(void)
                 cmocka_unit_test(test_render),
         };
 
-        return cmocka_run_group_tests_name("mof", tests, setup, teardown);
+        return cmocka_run_group_tests_name("mof", tests, test_dir_setup, test_dir_teardown);
 }

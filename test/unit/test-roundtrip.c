@@ -22,19 +22,8 @@
 #include "cim/objpath.h"
 #include "cim/render.h"
 #include "mof/mof.h"
+#include "test-util.h"
 
-static char tmpdir[] = "/tmp/owmi-test-roundtrip-XXXXXX";
-
-static struct repo *open_repo(const char *name)
-{
-        char path[4096];
-        struct repo *repo = NULL;
-        struct owmi_error err = { 0 };
-
-        snprintf(path, sizeof(path), "%s/%s.db", tmpdir, name);
-        assert_int_equal(mof_open_repository(path, &repo, &err), 0);
-        return repo;
-}
 
 static void compile_ok(struct repo *repo, const char *ns, const char *const *files, size_t n,
                        const char *text)
@@ -47,9 +36,7 @@ static void compile_ok(struct repo *repo, const char *ns, const char *const *fil
                 r = mof_compile_buffer(repo, "rendered.mof", text, strlen(text), &opts, &diags, NULL);
         else
                 r = mof_compile_files(repo, files, n, &opts, &diags, NULL);
-        for (size_t i = 0; i < diags.count && i < 10; i++)
-                print_message("%s:%u:%u: %s\n", diags.items[i].file, diags.items[i].line,
-                              diags.items[i].column, diags.items[i].message);
+        test_print_diags(&diags);
         assert_int_equal(r, 0);
         mof_diag_list_release(&diags);
 }
@@ -193,7 +180,7 @@ static void test_dmtf_schema(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = open_repo("dmtf-a"), *b = open_repo("dmtf-b");
+        struct repo *a = test_open_repo("dmtf-a"), *b = test_open_repo("dmtf-b");
 
         snprintf(file, sizeof(file), "%s/dmtf-cim-2.49/cim_schema_2.49.0.mof", getenv("OWMI_CORPORA"));
         compile_ok(a, "root/cimv2", files, 1, NULL);
@@ -206,7 +193,7 @@ static void test_wdm_seed(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = open_repo("wdm-a"), *b = open_repo("wdm-b");
+        struct repo *a = test_open_repo("wdm-a"), *b = test_open_repo("wdm-b");
 
         snprintf(file, sizeof(file), "%s/seed-004-corrected.mof", getenv("OWMI_TEST_DATA"));
         compile_ok(a, "root/WMI", files, 1, NULL);
@@ -221,7 +208,7 @@ static void test_instances(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = open_repo("inst-a"), *b = open_repo("inst-b");
+        struct repo *a = test_open_repo("inst-a"), *b = test_open_repo("inst-b");
         struct strbuf text = STRBUF_INIT;
         struct compare cmp = { b, "root/cimv2", 0 };
         size_t classes, quals, insts;
@@ -234,7 +221,7 @@ static void test_instances(void **state)
         assert_true(insts >= 4);
         /* wipe b's instances by rendering a's into a third repository instead */
         repo_close(b);
-        b = open_repo("inst-c");
+        b = test_open_repo("inst-c");
         cmp.other = b;
         assert_int_equal(repo_qualifier_enumerate(a, "root/cimv2", render_qualifier, &text, NULL), 0);
         assert_int_equal(repo_class_enumerate(a, "root/cimv2", NULL, true, render_class, &text, NULL), 0);
@@ -249,19 +236,6 @@ static void test_instances(void **state)
         repo_close(b);
 }
 
-static int setup(void **state)
-{
-        return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-        char cmd[256];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -270,5 +244,5 @@ int main(void)
                 cmocka_unit_test(test_dmtf_schema),
         };
 
-        return cmocka_run_group_tests_name("roundtrip", tests, setup, teardown);
+        return cmocka_run_group_tests_name("roundtrip", tests, test_dir_setup, test_dir_teardown);
 }
