@@ -10,6 +10,12 @@
 
 #include "repo/repo.h"
 
+enum cli_format {
+        CLI_FORMAT_TABLE,
+        CLI_FORMAT_JSON,
+        CLI_FORMAT_MOF,
+};
+
 struct cli {
         const char *repository;      /* --repository / $OWMI_REPOSITORY / default */
         const char *namespace;       /* -n */
@@ -17,6 +23,8 @@ struct cli {
         size_t include_dir_count;
         bool tree;                   /* --tree */
         bool quiet;                  /* -q */
+        bool shallow;                /* --shallow */
+        enum cli_format format;      /* --format */
         char **args;                 /* operands after the subcommand */
         size_t arg_count;
 };
@@ -29,5 +37,8 @@ int cli_mof(struct cli *cli, bool check_only);
 int cli_classes(struct cli *cli);
 int cli_describe(struct cli *cli);
 int cli_namespaces(struct cli *cli);
+int cli_query(struct cli *cli);
+int cli_get(struct cli *cli);
+int cli_enum(struct cli *cli);
 
 #endif

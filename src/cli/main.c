@@ -24,6 +24,12 @@ static void usage(FILE *out)
               "  classes [-n NAMESPACE] [--tree]                 list the classes of a namespace\n"
               "  describe [-n NAMESPACE] CLASS                   show a class as MOF\n"
               "  namespaces                                      list every namespace\n"
+#ifdef OWMI_HAVE_CIMOM
+              "  query [-n NAMESPACE] [--format F] WQL           run a WQL query\n"
+              "  get [-n NAMESPACE] [--format F] PATH            get a class or an instance\n"
+              "  enum [-n NAMESPACE] [--format F] [--shallow] CLASS\n"
+              "                                                  the instances of a class\n"
+#endif
               "\n"
               "options:\n"
               "  -r, --repository PATH   repository file (default: $OWMI_REPOSITORY, else the\n"
@@ -31,6 +37,8 @@ static void usage(FILE *out)
               "  -n, --namespace NS      namespace (default root/cimv2)\n"
               "  -I, --include DIR       where #pragma include looks after the file's folder\n"
               "  -t, --tree              classes as a tree\n"
+              "  -f, --format F          table (default), json or mof\n"
+              "  -s, --shallow           only the class itself, not its subclasses\n"
               "  -q, --quiet             no summary line\n"
               "  -h, --help              this text\n"
               "  -V, --version           the version\n", out);
@@ -63,6 +71,8 @@ int main(int argc, char **argv)
                 { "namespace", required_argument, NULL, 'n' },
                 { "include", required_argument, NULL, 'I' },
                 { "tree", no_argument, NULL, 't' },
+                { "format", required_argument, NULL, 'f' },
+                { "shallow", no_argument, NULL, 's' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -78,12 +88,25 @@ int main(int argc, char **argv)
         cli.include_dirs = owmi_calloc((size_t) argc, sizeof(char *));
         if (!cli.include_dirs)
                 return 1;
-        while ((c = getopt_long(argc, argv, "r:n:I:tqhV", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqhV", options, NULL)) != -1) {
                 switch (c) {
                 case 'r': cli.repository = optarg; break;
                 case 'n': cli.namespace = optarg; break;
                 case 'I': cli.include_dirs[cli.include_dir_count++] = optarg; break;
                 case 't': cli.tree = true; break;
+                case 's': cli.shallow = true; break;
+                case 'f':
+                        if (strcmp(optarg, "table") == 0)
+                                cli.format = CLI_FORMAT_TABLE;
+                        else if (strcmp(optarg, "json") == 0)
+                                cli.format = CLI_FORMAT_JSON;
+                        else if (strcmp(optarg, "mof") == 0)
+                                cli.format = CLI_FORMAT_MOF;
+                        else {
+                                fprintf(stderr, "owmi: unknown format '%s' (table, json, mof)\n", optarg);
+                                return 2;
+                        }
+                        break;
                 case 'q': cli.quiet = true; break;
                 case 'h': usage(stdout); return 0;
                 case 'V': puts("owmi (OpenWMI) 0.1.0"); return 0;
@@ -113,6 +136,14 @@ int main(int argc, char **argv)
                 r = cli_describe(&cli);
         } else if (strcmp(command, "namespaces") == 0) {
                 r = cli_namespaces(&cli);
+#ifdef OWMI_HAVE_CIMOM
+        } else if (strcmp(command, "query") == 0) {
+                r = cli_query(&cli);
+        } else if (strcmp(command, "get") == 0) {
+                r = cli_get(&cli);
+        } else if (strcmp(command, "enum") == 0) {
+                r = cli_enum(&cli);
+#endif
         } else {
                 fprintf(stderr, "owmi: unknown command '%s'\n", command);
                 usage(stderr);

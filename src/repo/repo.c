@@ -8,7 +8,7 @@
  * It does not parse MOF, check qualifier scopes or overrides (mof/), run
  * providers or check security (cimom/).
  *
- * Schema (user_version 1):
+ * Schema (user_version 2):
  *   namespaces(id, name_ci UNIQUE, name, parent_id -> namespaces ON DELETE CASCADE)
  *   qualifiers(ns_id, name_ci, blob)                      PK(ns_id, name_ci)
  *   classes(ns_id, name_ci, name, super_ci, super, depth, blob)
@@ -62,7 +62,7 @@
 #include "cim/serialize.h"
 #include "repo/repo.h"
 
-#define REPO_SCHEMA_VERSION 1
+#define REPO_SCHEMA_VERSION 2
 #define REPO_BUSY_TIMEOUT_MS 30000
 #define REPO_NS_MAX 1024                /* longest namespace name we accept */
 #define REPO_MAX_CLASS_DEPTH 256        /* re-derivation recursion limit */
@@ -123,6 +123,7 @@ enum stmt_id {
         STMT_CLASS_COPY_SYSTEM,
         STMT_DATA_VERSION,
         STMT_CLASS_DEPTH,
+        STMT_CLASS_ASSOCIATIONS,
         _STMT_MAX,
 };
 
@@ -143,18 +144,21 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_QUAL_GET] = "SELECT blob FROM qualifiers WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_QUAL_DELETE] = "DELETE FROM qualifiers WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_QUAL_ENUM] = "SELECT blob FROM qualifiers WHERE ns_id = ?1 ORDER BY name_ci",
-        [STMT_CLASS_COPY_SYSTEM] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, blob) "
-                "SELECT ?1, name_ci, name, super_ci, super, depth, blob FROM classes "
+        [STMT_CLASS_COPY_SYSTEM] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, "
+                "assoc, blob) SELECT ?1, name_ci, name, super_ci, super, depth, assoc, blob FROM classes "
                 "WHERE ns_id = ?2 AND substr(name_ci, 1, 2) = '__' "
                 "AND name_ci <> '__cimomidentification'",
         [STMT_DATA_VERSION] = "PRAGMA data_version",
         [STMT_CLASS_DEPTH] = "SELECT depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_GET] = "SELECT blob, depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
-        [STMT_CLASS_PUT] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, blob) "
-                           "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?5) "
+        [STMT_CLASS_PUT] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, "
+                           "assoc, blob) "
+                           "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?6, ?5) "
                            "ON CONFLICT(ns_id, name_ci) DO UPDATE SET name = excluded.name, "
                            "super_ci = excluded.super_ci, super = excluded.super, "
-                           "depth = excluded.depth, blob = excluded.blob",
+                           "depth = excluded.depth, assoc = excluded.assoc, blob = excluded.blob",
+        [STMT_CLASS_ASSOCIATIONS] = "SELECT name FROM classes WHERE ns_id = ?1 AND assoc <> 0 "
+                                    "ORDER BY depth, name_ci",
         [STMT_CLASS_CHILDREN] = "SELECT blob FROM classes WHERE ns_id = ?1 AND super_ci = lower(?2) "
                                 "ORDER BY name_ci",
         [STMT_CLASS_HAS_CHILDREN] = "SELECT 1 FROM classes WHERE ns_id = ?1 AND "
@@ -223,6 +227,7 @@ static const char schema_sql[] =
         " super_ci TEXT NOT NULL,"
         " super TEXT,"
         " depth INTEGER NOT NULL,"
+        " assoc INTEGER NOT NULL DEFAULT 0,"
         " blob BLOB NOT NULL,"
         " PRIMARY KEY (ns_id, name_ci));"
         "CREATE INDEX classes_super ON classes(ns_id, super_ci);"
@@ -797,6 +802,7 @@ static int class_store(struct repo *repo, const struct repo_ns *ns, const struct
         bind_text(stmt, 3, cls->superclass);
         sqlite3_bind_int64(stmt, 4, depth);
         bind_blob(stmt, 5, blob);
+        sqlite3_bind_int(stmt, 6, cim_object_is_association(cls));
         r = stmt_step(repo, stmt, err);
         stmt_release(repo, STMT_CLASS_PUT, stmt);
         return r < 0 ? r : 0;
@@ -1826,6 +1832,28 @@ int repo_class_enumerate(struct repo *repo, const char *ns, const char *supercla
                 id = STMT_CLASS_ENUM_DEEP;
         return enumerate_objects(repo, &n, id, id == STMT_CLASS_ENUM_ALL ? NULL :
                                  superclass ? superclass : "", cb, userdata, err);
+}
+
+int repo_association_classes(struct repo *repo, const char *ns, repo_name_cb cb, void *userdata,
+                             struct owmi_error *err)
+{
+        struct repo_ns n;
+        sqlite3_stmt *stmt;
+        int r = ns_lookup(repo, ns, &n, err);
+
+        if (r < 0)
+                return r;
+        r = stmt_acquire(repo, STMT_CLASS_ASSOCIATIONS, &stmt, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, n.id);
+        while ((r = stmt_step(repo, stmt, err)) == 1) {
+                r = cb((const char *) sqlite3_column_text(stmt, 0), userdata);
+                if (r != 0)
+                        break;
+        }
+        stmt_release(repo, STMT_CLASS_ASSOCIATIONS, stmt);
+        return r < 0 ? r : (r > 0 ? r : 0);
 }
 
 int repo_class_enumerate_names(struct repo *repo, const char *ns, const char *superclass,

@@ -109,6 +109,11 @@ int repo_class_enumerate_names(struct repo *repo, const char *ns, const char *su
                                bool deep, repo_class_name_cb cb, void *userdata,
                                struct owmi_error *err);
 
+/* The association classes of ns (with Association, own or inherited),
+ * parents before children: what ASSOCIATORS OF and REFERENCES OF walk. */
+int repo_association_classes(struct repo *repo, const char *ns, repo_name_cb cb, void *userdata,
+                             struct owmi_error *err);
+
 /* Instances of repository (static) classes.  The class must exist, not be
  * abstract, and the instance's keys must be set. */
 int repo_instance_put(struct repo *repo, const char *ns, const struct cim_object *inst,

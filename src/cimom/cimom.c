@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cimom.c: the object manager's handles and its direct operations
+ * (GetObject, enumerations, Put/Delete, SpawnInstance, namespaces) on the
+ * repository.  Queries are in query.c, associations in assoc.c.
+ *
+ * Threads: one struct repo is one SQLite connection and serves one thread
+ * at a time, so operations borrow a connection from a small pool and give
+ * it back when done; a namespace handle holds no connection of its own.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/util.h"
+#include "cimom/internal.h"
+#include "mof/mof.h"
+
+#define POOL_MAX 8   /* idle connections kept; more are closed on return */
+
+void cimom_caller_self(struct cimom_caller *ret)
+{
+        struct passwd *pw;
+        int n;
+
+        memset(ret, 0, sizeof(*ret));
+        ret->uid = getuid();
+        ret->gid = getgid();
+        n = getgroups((int) ELEMENTSOF(ret->groups), ret->groups);
+        ret->group_count = n > 0 ? (size_t) n : 0;
+        pw = getpwuid(ret->uid);
+        if (pw)
+                snprintf(ret->user, sizeof(ret->user), "%s", pw->pw_name);
+}
+
+int cimom_new(const char *repository_path, struct cimom **ret, struct owmi_error *err)
+{
+        struct cimom *cimom = owmi_calloc(1, sizeof(*cimom));
+        struct repo *repo;
+        int r;
+
+        if (!cimom)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        cimom->path = repository_path ? owmi_strdup(repository_path) : repo_default_path();
+        if (!cimom->path) {
+                owmi_free(cimom);
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        }
+        pthread_mutex_init(&cimom->lock, NULL);
+        /* the first connection creates and bootstraps the file */
+        r = mof_open_repository(cimom->path, &repo, err);
+        if (r < 0) {
+                cimom_free(cimom);
+                return r;
+        }
+        cimom_repo_return(cimom, repo);
+        *ret = cimom;
+        return 0;
+}
+
+struct cimom *cimom_free(struct cimom *cimom)
+{
+        if (!cimom)
+                return NULL;
+        for (size_t i = 0; i < cimom->idle_count; i++)
+                repo_close(cimom->idle[i]);
+        owmi_free(cimom->idle);
+        pthread_mutex_destroy(&cimom->lock);
+        owmi_free(cimom->path);
+        owmi_free(cimom);
+        return NULL;
+}
+
+int cimom_repo_borrow(struct cimom *cimom, struct repo **ret, struct owmi_error *err)
+{
+        struct repo *repo = NULL;
+
+        pthread_mutex_lock(&cimom->lock);
+        if (cimom->idle_count)
+                repo = cimom->idle[--cimom->idle_count];
+        pthread_mutex_unlock(&cimom->lock);
+        if (!repo) {
+                int r = repo_open(cimom->path, REPO_OPEN_NO_CREATE, &repo, err);
+
+                if (r < 0)
+                        return r;
+        }
+        *ret = repo;
+        return 0;
+}
+
+void cimom_repo_return(struct cimom *cimom, struct repo *repo)
+{
+        if (!repo)
+                return;
+        pthread_mutex_lock(&cimom->lock);
+        if (cimom->idle_count < POOL_MAX &&
+            OWMI_GROW(cimom->idle, cimom->idle_alloc, cimom->idle_count + 1) >= 0) {
+                cimom->idle[cimom->idle_count++] = repo;
+                repo = NULL;
+        }
+        pthread_mutex_unlock(&cimom->lock);
+        repo_close(repo);
+}
+
+/* "root\\cimv2" and "root/cimv2" alike, as the repository spells it. */
+static int normalize_namespace(const char *ns, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        for (const char *c = ns; *c; c++) {
+                char ch = *c == '\\' ? '/' : *c;
+
+                if (ch == '/' && (n == 0 || buf[n - 1] == '/'))
+                        continue;
+                if (n + 1 >= size)
+                        return -ENAMETOOLONG;
+                buf[n++] = ch;
+        }
+        while (n && buf[n - 1] == '/')
+                n--;
+        buf[n] = '\0';
+        return n ? 0 : -EINVAL;
+}
+
+int cimom_open_namespace(struct cimom *cimom, const char *ns, const struct cimom_caller *caller,
+                         struct cimom_ns **ret, struct owmi_error *err)
+{
+        struct cimom_ns *h;
+        struct repo *repo;
+        char norm[CIMOM_NS_MAX];
+        bool exists;
+        int r;
+
+        if (!ns || normalize_namespace(ns, norm, sizeof(norm)) < 0)
+                return owmi_error_set(err, OWMI_E_INVALID_NAMESPACE, "'%s' is not a namespace name",
+                                      ns ? ns : "");
+        r = cimom_repo_borrow(cimom, &repo, err);
+        if (r < 0)
+                return r;
+        exists = repo_namespace_exists(repo, norm);
+        cimom_repo_return(cimom, repo);
+        if (!exists)
+                return owmi_error_set(err, OWMI_E_INVALID_NAMESPACE, "namespace '%s' does not exist",
+                                      norm);
+        h = owmi_calloc(1, sizeof(*h));
+        if (!h)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        h->cimom = cimom;
+        snprintf(h->ns, sizeof(h->ns), "%s", norm);
+        if (caller)
+                h->caller = *caller;
+        else
+                cimom_caller_self(&h->caller);
+        *ret = h;
+        return 0;
+}
+
+struct cimom_ns *cimom_ns_close(struct cimom_ns *h)
+{
+        owmi_free(h);
+        return NULL;
+}
+
+const char *cimom_ns_name(const struct cimom_ns *h)
+{
+        return h->ns;
+}
+
+/* Parse a path given to an operation: it must be in this namespace (a
+ * path without namespace is relative to it) and on this machine. */
+int cimom_parse_path(const struct cimom_ns *h, const char *text, struct cim_objpath *ret,
+                     struct owmi_error *err)
+{
+        struct cim_objpath path = { 0 };
+        char norm[CIMOM_NS_MAX];
+        int r;
+
+        if (!text)
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "no object path given");
+        r = cim_objpath_parse(text, strlen(text), &path, err);
+        if (r < 0)
+                return r;
+        if (path.namespace && (normalize_namespace(path.namespace, norm, sizeof(norm)) < 0 ||
+                               owmi_strcasecmp(norm, h->ns) != 0)) {
+                r = owmi_error_set(err, OWMI_E_INVALID_NAMESPACE,
+                                   "path '%s' is not in namespace '%s'", text, h->ns);
+                cim_objpath_release(&path);
+                return r;
+        }
+        if (!path.class_name) {
+                cim_objpath_release(&path);
+                return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
+                                      "path '%s' names no class or instance", text);
+        }
+        *ret = path;
+        return 0;
+}
+
+int cimom_get_object(struct cimom_ns *h, const char *path_text, struct cim_object **ret,
+                     struct owmi_error *err)
+{
+        struct cim_objpath path;
+        struct repo *repo;
+        int r;
+
+        r = cimom_parse_path(h, path_text, &path, err);
+        if (r < 0)
+                return r;
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r >= 0) {
+                if (path.key_count == 0 && !path.singleton)
+                        r = repo_class_get(repo, h->ns, path.class_name, ret, err);
+                else
+                        r = repo_instance_get(repo, h->ns, &path, ret, err);
+                cimom_repo_return(h->cimom, repo);
+        }
+        cim_objpath_release(&path);
+        return r;
+}
+
+/* Stops the repository's enumeration when the sink asks to. */
+struct forward {
+        cimom_sink sink;
+        void *userdata;
+        bool cancelled;
+};
+
+static int forward_object(struct cim_object *obj, void *userdata)
+{
+        struct forward *f = userdata;
+
+        if (f->sink(obj, f->userdata) != 0) {
+                f->cancelled = true;
+                return 1;
+        }
+        return 0;
+}
+
+int cimom_cancelled(struct owmi_error *err)
+{
+        return owmi_error_set(err, OWMI_E_CALL_CANCELLED, "the operation was cancelled");
+}
+
+int cimom_enum_classes(struct cimom_ns *h, const char *superclass, bool deep, cimom_sink sink,
+                       void *userdata, struct owmi_error *err)
+{
+        struct forward f = { sink, userdata, false };
+        struct repo *repo;
+        int r = cimom_repo_borrow(h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_class_enumerate(repo, h->ns, superclass, deep, forward_object, &f, err);
+        cimom_repo_return(h->cimom, repo);
+        if (f.cancelled)
+                return cimom_cancelled(err);
+        return r < 0 ? r : 0;
+}
+
+int cimom_enum_instances(struct cimom_ns *h, const char *class_name, bool deep, cimom_sink sink,
+                         void *userdata, struct owmi_error *err)
+{
+        struct forward f = { sink, userdata, false };
+        struct repo *repo;
+        int r = cimom_repo_borrow(h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_instance_enumerate(repo, h->ns, class_name, deep, forward_object, &f, err);
+        cimom_repo_return(h->cimom, repo);
+        if (f.cancelled)
+                return cimom_cancelled(err);
+        return r < 0 ? r : 0;
+}
+
+static unsigned repo_put_flags(unsigned flags)
+{
+        return (flags & CIMOM_CREATE_ONLY ? REPO_PUT_CREATE_ONLY : 0) |
+               (flags & CIMOM_UPDATE_ONLY ? REPO_PUT_UPDATE_ONLY : 0) |
+               (flags & CIMOM_FORCE ? REPO_PUT_FORCE : 0);
+}
+
+/* An update of listed properties: the stored instance with those taken
+ * from inst. */
+static int merge_properties(struct repo *repo, const char *ns, const struct cim_object *inst,
+                            const char *const *properties, size_t count,
+                            struct cim_object **ret, struct owmi_error *err)
+{
+        struct strbuf rel = STRBUF_INIT;
+        struct cim_objpath path = { 0 };
+        struct cim_object *stored = NULL;
+        int r;
+
+        r = cim_object_relpath(inst, &rel);
+        if (r < 0 || strbuf_error(&rel) < 0) {
+                strbuf_release(&rel);
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        }
+        r = cim_objpath_parse(rel.buf, rel.len, &path, err);
+        if (r >= 0)
+                r = repo_instance_get(repo, ns, &path, &stored, err);
+        for (size_t i = 0; r >= 0 && i < count; i++) {
+                const struct cim_property *p = cim_object_find_property(inst, properties[i]);
+
+                if (!p) {
+                        r = owmi_error_set(err, OWMI_E_INVALID_PROPERTY,
+                                           "class '%s' has no property '%s'", inst->class_name,
+                                           properties[i]);
+                        break;
+                }
+                r = cim_object_set_value(stored, properties[i], &p->value, err);
+        }
+        cim_objpath_release(&path);
+        strbuf_release(&rel);
+        if (r < 0) {
+                cim_object_free(stored);
+                return r;
+        }
+        *ret = stored;
+        return 0;
+}
+
+int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsigned flags,
+                       const char *const *properties, size_t property_count, char **ret_path,
+                       struct owmi_error *err)
+{
+        struct cim_object *merged = NULL;
+        struct repo *repo;
+        int r;
+
+        if (!inst || inst->genus != CIM_GENUS_INSTANCE)
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "an instance is required");
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        if (properties) {
+                r = merge_properties(repo, h->ns, inst, properties, property_count, &merged, err);
+                flags |= CIMOM_UPDATE_ONLY;
+        }
+        if (r >= 0)
+                r = repo_instance_put(repo, h->ns, merged ? merged : inst, repo_put_flags(flags), err);
+        cimom_repo_return(h->cimom, repo);
+        if (r >= 0 && ret_path) {
+                struct strbuf sb = STRBUF_INIT;
+
+                if (cim_object_relpath(merged ? merged : inst, &sb) < 0 || strbuf_error(&sb) < 0) {
+                        strbuf_release(&sb);
+                        r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                } else {
+                        *ret_path = strbuf_detach(&sb);
+                }
+        }
+        cim_object_free(merged);
+        return r < 0 ? r : 0;
+}
+
+int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi_error *err)
+{
+        struct cim_objpath path;
+        struct repo *repo;
+        int r = cimom_parse_path(h, path_text, &path, err);
+
+        if (r < 0)
+                return r;
+        if (path.key_count == 0 && !path.singleton) {
+                cim_objpath_release(&path);
+                return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
+                                      "'%s' is a class path, not an instance path", path_text);
+        }
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r >= 0) {
+                r = repo_instance_delete(repo, h->ns, &path, err);
+                cimom_repo_return(h->cimom, repo);
+        }
+        cim_objpath_release(&path);
+        return r;
+}
+
+int cimom_put_class(struct cimom_ns *h, const struct cim_object *cls, unsigned flags,
+                    struct owmi_error *err)
+{
+        struct repo *repo;
+        int r;
+
+        if (!cls || cls->genus != CIM_GENUS_CLASS)
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "a class is required");
+        if (!cim_name_is_valid_class(cls->class_name, false))
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                      "'%s' is not a valid class name", cls->class_name);
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        r = repo_class_put(repo, h->ns, cls, repo_put_flags(flags), err);
+        cimom_repo_return(h->cimom, repo);
+        return r;
+}
+
+int cimom_delete_class(struct cimom_ns *h, const char *name, struct owmi_error *err)
+{
+        struct repo *repo;
+        int r = cimom_repo_borrow(h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_class_delete(repo, h->ns, name, 0, err);
+        cimom_repo_return(h->cimom, repo);
+        return r;
+}
+
+int cimom_spawn_instance(struct cimom_ns *h, const char *class_name, struct cim_object **ret,
+                         struct owmi_error *err)
+{
+        struct cim_object *cls, *inst;
+        struct repo *repo;
+        int r = cimom_repo_borrow(h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_class_get(repo, h->ns, class_name, &cls, err);
+        cimom_repo_return(h->cimom, repo);
+        if (r < 0)
+                return r;
+        if (cim_object_is_abstract(cls)) {
+                cim_object_free(cls);
+                return owmi_error_set(err, OWMI_E_INVALID_OPERATION,
+                                      "class '%s' is abstract and cannot have instances", class_name);
+        }
+        inst = cim_object_spawn_instance(cls);
+        cim_object_free(cls);
+        if (!inst)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        /* unsaved: no namespace, so __PATH stays NULL until it is stored */
+        owmi_free(inst->namespace);
+        inst->namespace = NULL;
+        *ret = inst;
+        return 0;
+}
+
+int cimom_exec_method(struct cimom_ns *h, const char *path_text, const char *method,
+                      const struct cim_object *in, struct cim_object **ret_out,
+                      struct owmi_error *err)
+{
+        struct cim_objpath path;
+        struct cim_object *cls = NULL;
+        const struct cim_method *m;
+        struct repo *repo;
+        int r = cimom_parse_path(h, path_text, &path, err);
+
+        if (r < 0)
+                return r;
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r >= 0) {
+                r = repo_class_get(repo, h->ns, path.class_name, &cls, err);
+                cimom_repo_return(h->cimom, repo);
+        }
+        if (r >= 0) {
+                m = cim_object_find_method(cls, method);
+                if (!m)
+                        r = owmi_error_set(err, OWMI_E_INVALID_METHOD,
+                                           "class '%s' has no method '%s'", path.class_name, method);
+                else
+                        r = cimom_provider_exec_method(h, cls, &path, m, in, ret_out, err);
+        }
+        cim_object_free(cls);
+        cim_objpath_release(&path);
+        return r;
+}
+
+int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
+                          struct owmi_error *err)
+{
+        struct repo *repo;
+        int r = cimom_repo_borrow(h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_namespace_children(repo, h->ns, cb, userdata, err);
+        cimom_repo_return(h->cimom, repo);
+        return r;
+}
+
+static int child_namespace(const struct cimom_ns *h, const char *name, char *buf, size_t size,
+                           struct owmi_error *err)
+{
+        if (!cim_name_is_valid_identifier(name) || (size_t) snprintf(buf, size, "%s/%s", h->ns,
+                                                                     name) >= size)
+                return owmi_error_set(err, OWMI_E_INVALID_NAMESPACE,
+                                      "'%s' is not a namespace name", name);
+        return 0;
+}
+
+int cimom_create_namespace(struct cimom_ns *h, const char *name, struct owmi_error *err)
+{
+        char full[CIMOM_NS_MAX];
+        struct repo *repo;
+        int r = child_namespace(h, name, full, sizeof(full), err);
+
+        if (r < 0)
+                return r;
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        r = repo_namespace_create(repo, full, err);
+        cimom_repo_return(h->cimom, repo);
+        return r;
+}
+
+int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_error *err)
+{
+        char full[CIMOM_NS_MAX];
+        struct repo *repo;
+        int r = child_namespace(h, name, full, sizeof(full), err);
+
+        if (r < 0)
+                return r;
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        r = repo_namespace_delete(repo, full, err);
+        cimom_repo_return(h->cimom, repo);
+        return r;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cimom.h: the object manager: every operation a WMI client makes on a
+ * namespace (WMI's IWbemServices), on top of the repository and, for
+ * dynamic classes, the providers.  Every front end (owmi, the daemon, the
+ * Python package, CIM-XML) goes through here.
+ *
+ * A struct cimom is shared by all threads of a process.  A namespace
+ * handle (struct cimom_ns) carries the caller's identity and may be used by
+ * many threads at once: each operation borrows a repository connection
+ * from a pool for its duration.  Results stream through a sink callback
+ * that owns each object it receives; a sink returning non-zero stops the
+ * operation (cancellation), which then returns OWMI_E_CALL_CANCELLED.
+ *
+ * Paths and names are WMI's: "root/cimv2" or "root\\cimv2" namespaces,
+ * object paths as in objpath.h.  Errors: 0 or a negative errno, with err
+ * (optional) holding the WMI status and a message.
+ */
+#ifndef OWMI_CIMOM_CIMOM_H
+#define OWMI_CIMOM_CIMOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "cim/object.h"
+#include "cim/objpath.h"
+#include "repo/repo.h"
+
+struct cimom;
+struct cimom_ns;
+
+/* Who asks.  The daemon fills it from SO_PEERCRED or PAM; in-process
+ * callers describe themselves (cimom_caller_self). */
+struct cimom_caller {
+        uid_t uid;
+        gid_t gid;
+        gid_t groups[64];
+        size_t group_count;
+        bool remote;
+        char user[64];
+};
+
+void cimom_caller_self(struct cimom_caller *ret);
+
+/* Open the object manager on a repository file (NULL: the default path),
+ * creating and bootstrapping it if needed. */
+int cimom_new(const char *repository_path, struct cimom **ret, struct owmi_error *err);
+struct cimom *cimom_free(struct cimom *cimom);
+
+int cimom_open_namespace(struct cimom *cimom, const char *ns, const struct cimom_caller *caller,
+                         struct cimom_ns **ret, struct owmi_error *err);
+struct cimom_ns *cimom_ns_close(struct cimom_ns *h);
+const char *cimom_ns_name(const struct cimom_ns *h);
+
+/* Each result is handed over: the sink frees it.  Non-zero stops. */
+typedef int (*cimom_sink)(struct cim_object *obj, void *userdata);
+
+/* GetObject: a class ("Win32_Process"), an instance ("Win32_Process.Handle=\"1\""),
+ * a singleton ("Cls=@"); a namespace prefix must name this namespace. */
+int cimom_get_object(struct cimom_ns *h, const char *path, struct cim_object **ret,
+                     struct owmi_error *err);
+
+/* Classes derived from superclass (NULL: from the roots), all levels or
+ * only the next one. */
+int cimom_enum_classes(struct cimom_ns *h, const char *superclass, bool deep, cimom_sink sink,
+                       void *userdata, struct owmi_error *err);
+
+/* Instances of class_name; deep includes subclasses (WMI's default). */
+int cimom_enum_instances(struct cimom_ns *h, const char *class_name, bool deep, cimom_sink sink,
+                         void *userdata, struct owmi_error *err);
+
+/* ExecQuery: language "WQL" (any case).  Data, schema, ASSOCIATORS OF and
+ * REFERENCES OF queries; event queries belong to ExecNotificationQuery. */
+int cimom_exec_query(struct cimom_ns *h, const char *language, const char *query, cimom_sink sink,
+                     void *userdata, struct owmi_error *err);
+
+struct cimom_assoc_params {
+        const char *assoc_class;              /* associators only */
+        const char *result_class;
+        const char *role;
+        const char *result_role;              /* associators only */
+        const char *required_qualifier;
+        const char *required_assoc_qualifier; /* associators only */
+        bool class_defs_only;
+        bool keys_only;
+        bool schema_only;
+};
+
+int cimom_associators(struct cimom_ns *h, const char *path, const struct cimom_assoc_params *p,
+                      cimom_sink sink, void *userdata, struct owmi_error *err);
+int cimom_references(struct cimom_ns *h, const char *path, const struct cimom_assoc_params *p,
+                     cimom_sink sink, void *userdata, struct owmi_error *err);
+
+enum cimom_put_flags {
+        CIMOM_CREATE_OR_UPDATE = 0,
+        CIMOM_CREATE_ONLY = 1 << 0,
+        CIMOM_UPDATE_ONLY = 1 << 1,
+        CIMOM_FORCE = 1 << 2,           /* classes: update with subclasses/instances */
+};
+
+/* PutInstance.  properties (NULL: all) limits an update to those
+ * properties of the stored instance.  *ret_path (may be NULL) receives the
+ * relative path of the stored instance (caller frees). */
+int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsigned flags,
+                       const char *const *properties, size_t property_count, char **ret_path,
+                       struct owmi_error *err);
+int cimom_delete_instance(struct cimom_ns *h, const char *path, struct owmi_error *err);
+int cimom_put_class(struct cimom_ns *h, const struct cim_object *cls, unsigned flags,
+                    struct owmi_error *err);
+int cimom_delete_class(struct cimom_ns *h, const char *name, struct owmi_error *err);
+
+/* SpawnInstance: a new, unsaved instance of class_name with its defaults. */
+int cimom_spawn_instance(struct cimom_ns *h, const char *class_name, struct cim_object **ret,
+                         struct owmi_error *err);
+
+/* ExecMethod on a class (static methods) or an instance.  in may be NULL;
+ * *ret_out is an instance of __PARAMETERS with ReturnValue and the out
+ * parameters. */
+int cimom_exec_method(struct cimom_ns *h, const char *path, const char *method,
+                      const struct cim_object *in, struct cim_object **ret_out,
+                      struct owmi_error *err);
+
+/* Namespaces below this one (their full names) and their management. */
+int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
+                          struct owmi_error *err);
+int cimom_create_namespace(struct cimom_ns *h, const char *name, struct owmi_error *err);
+int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_error *err);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h: what the object manager's modules (cimom.c, query.c,
+ * assoc.c, provider.c) share.  Not used outside src/cimom/.
+ */
+#ifndef OWMI_CIMOM_INTERNAL_H
+#define OWMI_CIMOM_INTERNAL_H
+
+#include <pthread.h>
+
+#include "cimom/cimom.h"
+
+#define CIMOM_NS_MAX 256
+
+struct cimom {
+        char *path;                  /* repository file */
+        pthread_mutex_t lock;        /* guards the pool */
+        struct repo **idle;          /* connections not in use */
+        size_t idle_count, idle_alloc;
+};
+
+struct cimom_ns {
+        struct cimom *cimom;
+        char ns[CIMOM_NS_MAX];       /* "root/cimv2", as the repository spells it */
+        struct cimom_caller caller;
+};
+
+int cimom_repo_borrow(struct cimom *cimom, struct repo **ret, struct owmi_error *err);
+void cimom_repo_return(struct cimom *cimom, struct repo *repo);
+
+/* A path in this namespace with a class name; see cimom.c. */
+int cimom_parse_path(const struct cimom_ns *h, const char *text, struct cim_objpath *ret,
+                     struct owmi_error *err);
+/* Sets OWMI_E_CALL_CANCELLED and returns its errno. */
+int cimom_cancelled(struct owmi_error *err);
+
+/* Run a method through the class's provider. */
+int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,
+                               const struct cim_objpath *path, const struct cim_method *m,
+                               const struct cim_object *in, struct cim_object **ret_out,
+                               struct owmi_error *err);
+
+#endif

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli-query.c: `owmi query`, `owmi get`, `owmi enum`, `owmi call`: the
+ * object manager in process, results as a table, JSON (an array of
+ * objects keyed by property name, with __CLASS and __PATH) or MOF.
+ * Errors print the WMI code in hex, its name and the message.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "cim/render.h"
+#include "cimom/cimom.h"
+#include "cli/cli.h"
+
+struct output {
+        enum cli_format format;
+        size_t count;
+        /* table: rows kept to size the columns */
+        struct cim_object **rows;
+        size_t row_alloc;
+        bool failed;
+};
+
+static void json_string(const char *s, struct strbuf *out)
+{
+        strbuf_addch(out, '"');
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++) {
+                if (*c == '"' || *c == '\\')
+                        strbuf_addf(out, "\\%c", *c);
+                else if (*c < 0x20)
+                        strbuf_addf(out, "\\u%04x", *c);
+                else
+                        strbuf_addch(out, (char) *c);
+        }
+        strbuf_addch(out, '"');
+}
+
+static void json_object(const struct cim_object *obj, struct strbuf *out);
+
+static void json_scalar(const struct cim_value *v, struct strbuf *out)
+{
+        char dt[CIM_DATETIME_LEN + 1];
+
+        if (v->is_null) {
+                strbuf_addstr(out, "null");
+                return;
+        }
+        switch (v->type) {
+        case CIM_TYPE_BOOLEAN:
+                strbuf_addstr(out, v->v.boolean ? "true" : "false");
+                break;
+        case CIM_TYPE_UINT8: case CIM_TYPE_UINT16: case CIM_TYPE_UINT32: case CIM_TYPE_UINT64:
+                strbuf_addf(out, "%" PRIu64, v->v.u64);
+                break;
+        case CIM_TYPE_SINT8: case CIM_TYPE_SINT16: case CIM_TYPE_SINT32: case CIM_TYPE_SINT64:
+                strbuf_addf(out, "%" PRId64, v->v.s64);
+                break;
+        case CIM_TYPE_REAL32: case CIM_TYPE_REAL64:
+                if (isfinite(v->v.real))
+                        strbuf_addf(out, "%.17g", v->v.real);
+                else
+                        strbuf_addstr(out, "null");
+                break;
+        case CIM_TYPE_CHAR16:
+                strbuf_addf(out, "%u", v->v.char16);
+                break;
+        case CIM_TYPE_STRING: case CIM_TYPE_REFERENCE:
+                json_string(v->v.string, out);
+                break;
+        case CIM_TYPE_DATETIME:
+                cim_datetime_format(&v->v.datetime, dt);
+                json_string(dt, out);
+                break;
+        case CIM_TYPE_OBJECT:
+                if (v->v.object)
+                        json_object(v->v.object, out);
+                else
+                        strbuf_addstr(out, "null");
+                break;
+        default:
+                strbuf_addstr(out, "null");
+        }
+}
+
+static void json_value(const struct cim_value *v, struct strbuf *out)
+{
+        if (v->is_null || !v->is_array) {
+                json_scalar(v, out);
+                return;
+        }
+        strbuf_addch(out, '[');
+        for (uint32_t i = 0; i < v->count; i++) {
+                if (i)
+                        strbuf_addstr(out, ", ");
+                json_scalar(&v->v.items[i], out);
+        }
+        strbuf_addch(out, ']');
+}
+
+static void json_system(const struct cim_object *obj, const char *name, struct strbuf *out)
+{
+        struct cim_value v;
+
+        if (cim_object_system_property(obj, name, &v) < 0)
+                return;
+        strbuf_addf(out, "\"%s\": ", name);
+        json_value(&v, out);
+        strbuf_addstr(out, ", ");
+        cim_value_release(&v);
+}
+
+static void json_object(const struct cim_object *obj, struct strbuf *out)
+{
+        strbuf_addch(out, '{');
+        json_system(obj, "__CLASS", out);
+        json_system(obj, "__PATH", out);
+        for (size_t i = 0; i < obj->prop_count; i++) {
+                if (i)
+                        strbuf_addstr(out, ", ");
+                json_string(obj->props[i].name, out);
+                strbuf_addstr(out, ": ");
+                json_value(&obj->props[i].value, out);
+        }
+        if (obj->prop_count == 0 && out->len >= 2)
+                out->buf[out->len -= 2] = '\0'; /* the ", " after __PATH */
+        strbuf_addch(out, '}');
+}
+
+/* Table cells: the value as short text. */
+static void cell_text(const struct cim_value *v, struct strbuf *out)
+{
+        if (v->is_null)
+                return;
+        if (v->type == CIM_TYPE_STRING || v->type == CIM_TYPE_REFERENCE) {
+                if (!v->is_array) {
+                        strbuf_addstr(out, v->v.string);
+                        return;
+                }
+        }
+        if (v->type == CIM_TYPE_OBJECT && !v->is_array && v->v.object) {
+                strbuf_addf(out, "<%s>", v->v.object->class_name);
+                return;
+        }
+        cim_value_format_mof(v, out, 0);
+        if (v->type == CIM_TYPE_DATETIME && !v->is_array && out->len >= 2) {
+                /* no quotes around datetimes in a table */
+                memmove(out->buf, out->buf + 1, out->len - 2);
+                out->len -= 2;
+                out->buf[out->len] = '\0';
+        }
+}
+
+#define CELL_MAX 48
+
+static void print_table(struct output *o)
+{
+        const struct cim_object *first = o->count ? o->rows[0] : NULL;
+        size_t ncols = first ? first->prop_count : 0;
+        size_t *width = calloc(ncols ? ncols : 1, sizeof(size_t));
+        struct strbuf sb = STRBUF_INIT;
+
+        if (!first || !width) {
+                free(width);
+                return;
+        }
+        for (size_t c = 0; c < ncols; c++)
+                width[c] = strlen(first->props[c].name);
+        for (size_t r = 0; r < o->count; r++) {
+                for (size_t c = 0; c < ncols; c++) {
+                        const struct cim_property *p =
+                                cim_object_find_property(o->rows[r], first->props[c].name);
+
+                        strbuf_reset(&sb);
+                        if (p)
+                                cell_text(&p->value, &sb);
+                        if (sb.len > width[c])
+                                width[c] = sb.len > CELL_MAX ? CELL_MAX : sb.len;
+                }
+        }
+        for (size_t c = 0; c < ncols; c++)
+                printf("%-*s%s", (int) width[c], first->props[c].name, c + 1 < ncols ? "  " : "\n");
+        for (size_t r = 0; r < o->count; r++) {
+                for (size_t c = 0; c < ncols; c++) {
+                        const struct cim_property *p =
+                                cim_object_find_property(o->rows[r], first->props[c].name);
+
+                        strbuf_reset(&sb);
+                        if (p)
+                                cell_text(&p->value, &sb);
+                        if (sb.len > CELL_MAX)
+                                strcpy(sb.buf + CELL_MAX - 3, "...");
+                        printf("%-*s%s", (int) width[c], strbuf_str(&sb), c + 1 < ncols ? "  " : "\n");
+                }
+        }
+        strbuf_release(&sb);
+        free(width);
+}
+
+static int print_object(struct cim_object *obj, void *userdata)
+{
+        struct output *o = userdata;
+        struct strbuf sb = STRBUF_INIT;
+
+        switch (o->format) {
+        case CLI_FORMAT_TABLE:
+                if (OWMI_GROW(o->rows, o->row_alloc, o->count + 1) < 0) {
+                        cim_object_free(obj);
+                        o->failed = true;
+                        return 1;
+                }
+                o->rows[o->count++] = obj;
+                return 0;
+        case CLI_FORMAT_JSON:
+                strbuf_addstr(&sb, o->count ? ",\n  " : "[\n  ");
+                json_object(obj, &sb);
+                break;
+        case CLI_FORMAT_MOF:
+                if (o->count)
+                        strbuf_addch(&sb, '\n');
+                cim_object_format_mof(obj, 0, &sb);
+                break;
+        }
+        fputs(strbuf_str(&sb), stdout);
+        strbuf_release(&sb);
+        cim_object_free(obj);
+        o->count++;
+        return 0;
+}
+
+static int finish(struct output *o, int r, const struct owmi_error *err, const char *what)
+{
+        if (o->format == CLI_FORMAT_JSON && r >= 0)
+                fputs(o->count ? "\n]\n" : "[]\n", stdout);
+        if (o->format == CLI_FORMAT_TABLE && r >= 0)
+                print_table(o);
+        for (size_t i = 0; i < o->count && o->format == CLI_FORMAT_TABLE; i++)
+                cim_object_free(o->rows[i]);
+        owmi_free(o->rows);
+        if (r < 0) {
+                cli_print_error(what, err);
+                return 1;
+        }
+        return o->failed ? 1 : 0;
+}
+
+/* The object manager and the namespace the command names. */
+static struct cimom_ns *open_ns(struct cli *cli, struct cimom **ret_cimom)
+{
+        struct owmi_error err = { 0 };
+        struct cimom_ns *h;
+
+        if (cimom_new(cli->repository, ret_cimom, &err) < 0) {
+                cli_print_error("cannot open the repository", &err);
+                return NULL;
+        }
+        if (cimom_open_namespace(*ret_cimom, cli->namespace ? cli->namespace : "root/cimv2", NULL,
+                                 &h, &err) < 0) {
+                cli_print_error("cannot open the namespace", &err);
+                *ret_cimom = cimom_free(*ret_cimom);
+                return NULL;
+        }
+        return h;
+}
+
+int cli_query(struct cli *cli)
+{
+        struct output o = { .format = cli->format };
+        struct owmi_error err = { 0 };
+        struct cimom *cimom;
+        struct cimom_ns *h;
+        int r;
+
+        if (cli->arg_count != 1) {
+                fputs("owmi: query needs one WQL query (quote it)\n", stderr);
+                return 2;
+        }
+        h = open_ns(cli, &cimom);
+        if (!h)
+                return 1;
+        r = cimom_exec_query(h, "WQL", cli->args[0], print_object, &o, &err);
+        r = finish(&o, r, &err, "query");
+        cimom_ns_close(h);
+        cimom_free(cimom);
+        return r;
+}
+
+int cli_get(struct cli *cli)
+{
+        struct output o = { .format = cli->format };
+        struct owmi_error err = { 0 };
+        struct cim_object *obj;
+        struct cimom *cimom;
+        struct cimom_ns *h;
+        int r;
+
+        if (cli->arg_count != 1) {
+                fputs("owmi: get needs one object path\n", stderr);
+                return 2;
+        }
+        h = open_ns(cli, &cimom);
+        if (!h)
+                return 1;
+        r = cimom_get_object(h, cli->args[0], &obj, &err);
+        if (r >= 0)
+                print_object(obj, &o);
+        r = finish(&o, r, &err, cli->args[0]);
+        cimom_ns_close(h);
+        cimom_free(cimom);
+        return r;
+}
+
+int cli_enum(struct cli *cli)
+{
+        struct output o = { .format = cli->format };
+        struct owmi_error err = { 0 };
+        struct cimom *cimom;
+        struct cimom_ns *h;
+        int r;
+
+        if (cli->arg_count != 1) {
+                fputs("owmi: enum needs one class name\n", stderr);
+                return 2;
+        }
+        h = open_ns(cli, &cimom);
+        if (!h)
+                return 1;
+        r = cimom_enum_instances(h, cli->args[0], !cli->shallow, print_object, &o, &err);
+        r = finish(&o, r, &err, cli->args[0]);
+        cimom_ns_close(h);
+        cimom_free(cimom);
+        return r;
+}
