@@ -152,7 +152,7 @@ static void emit_endpoint(struct assoc_walk *w, const struct cim_property *p)
         owmi_free(path.server);
         owmi_free(path.namespace);
         path.server = path.namespace = NULL;
-        if (repo_instance_get(w->repo, w->h->ns, &path, &end, NULL) < 0) {
+        if (cimom_instance_get(w->h, w->repo, &path, &end, NULL) < 0) {
                 cim_objpath_release(&path);
                 return; /* a dangling reference relates nothing */
         }
@@ -240,8 +240,13 @@ static void walk_schema(struct assoc_walk *w, struct cim_object *cls)
         for (size_t i = 0; i < cls->prop_count && !w->cancelled; i++) {
                 const struct cim_property *p = &cls->props[i];
                 struct cim_object *end = NULL;
+                bool other_end_is_source = false;
 
-                if (p->type != CIM_TYPE_REFERENCE || !p->ref_class || source_role(w, p))
+                /* p is an end when another reference can hold the source */
+                for (size_t j = 0; j < cls->prop_count; j++)
+                        if (j != i && source_role(w, &cls->props[j]))
+                                other_end_is_source = true;
+                if (p->type != CIM_TYPE_REFERENCE || !p->ref_class || !other_end_is_source)
                         continue;
                 if (w->p->result_role && owmi_strcasecmp(w->p->result_role, p->name) != 0)
                         continue;
@@ -280,7 +285,7 @@ static int visit_assoc_class(const char *name, void *userdata)
         }
         w->assoc_class = cls;
         /* shallow: every association class is visited on its own */
-        r = repo_instance_enumerate(w->repo, w->h->ns, name, false, walk_instance, w, w->err);
+        r = cimom_instances(w->h, w->repo, name, false, NULL, NULL, walk_instance, w, w->err);
         w->assoc_class = NULL;
         cim_object_free(cls);
         if (r < 0 && !w->cancelled) {
@@ -320,7 +325,7 @@ static int walk(struct cimom_ns *h, const char *path_text, const struct cimom_as
                 r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                    "SchemaOnly needs a class path, not '%s'", path_text);
         else
-                r = repo_instance_get(repo, h->ns, &path, &source, err);
+                r = cimom_instance_get(h, repo, &path, &source, err);
         if (r >= 0) {
                 w = (struct assoc_walk) { .h = h, .repo = repo, .p = p, .references = references,
                                           .source = source, .source_path = &path, .sink = sink,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ int cimom_new(const char *repository_path, struct cimom **ret, struct owmi_error
                 return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
         }
         pthread_mutex_init(&cimom->lock, NULL);
+        pthread_mutex_init(&cimom->providers_lock, NULL);
         /* the first connection creates and bootstraps the file */
         r = mof_open_repository(cimom->path, &repo, err);
         if (r < 0) {
@@ -66,10 +68,12 @@ struct cimom *cimom_free(struct cimom *cimom)
 {
         if (!cimom)
                 return NULL;
+        cimom_providers_unload(cimom);
         for (size_t i = 0; i < cimom->idle_count; i++)
                 repo_close(cimom->idle[i]);
         owmi_free(cimom->idle);
         pthread_mutex_destroy(&cimom->lock);
+        pthread_mutex_destroy(&cimom->providers_lock);
         owmi_free(cimom->path);
         owmi_free(cimom);
         return NULL;
@@ -216,7 +220,7 @@ int cimom_get_object(struct cimom_ns *h, const char *path_text, struct cim_objec
                 if (path.key_count == 0 && !path.singleton)
                         r = repo_class_get(repo, h->ns, path.class_name, ret, err);
                 else
-                        r = repo_instance_get(repo, h->ns, &path, ret, err);
+                        r = cimom_instance_get(h, repo, &path, ret, err);
                 cimom_repo_return(h->cimom, repo);
         }
         cim_objpath_release(&path);
@@ -271,11 +275,117 @@ int cimom_enum_instances(struct cimom_ns *h, const char *class_name, bool deep, 
 
         if (r < 0)
                 return r;
-        r = repo_instance_enumerate(repo, h->ns, class_name, deep, forward_object, &f, err);
+        r = cimom_instances(h, repo, class_name, deep, NULL, NULL, forward_object, &f, err);
         cimom_repo_return(h->cimom, repo);
         if (f.cancelled)
                 return cimom_cancelled(err);
         return r < 0 ? r : 0;
+}
+
+/* ---- routing: repository or provider ---------------------------------- */
+
+struct subtree {
+        char **names;
+        char **providers;            /* NULL entries: static classes */
+        size_t count, alloc;
+        bool any_dynamic;
+};
+
+static int collect_subtree(const char *name, const char *provider, void *userdata)
+{
+        struct subtree *t = userdata;
+        size_t alloc = t->alloc;
+
+        if (OWMI_GROW(t->names, alloc, t->count + 1) < 0 ||
+            OWMI_GROW(t->providers, t->alloc, t->count + 1) < 0)
+                return -ENOMEM;
+        t->names[t->count] = owmi_strdup(name);
+        t->providers[t->count] = provider ? owmi_strdup(provider) : NULL;
+        t->count++;
+        if (!t->names[t->count - 1] || (provider && !t->providers[t->count - 1]))
+                return -ENOMEM;
+        t->any_dynamic |= provider != NULL;
+        return 0;
+}
+
+static void subtree_release(struct subtree *t)
+{
+        for (size_t i = 0; i < t->count; i++) {
+                owmi_free(t->names[i]);
+                owmi_free(t->providers[i]);
+        }
+        owmi_free(t->names);
+        owmi_free(t->providers);
+}
+
+struct stop_watch {
+        repo_object_cb cb;
+        void *userdata;
+        bool stopped;
+};
+
+static int watch_stop(struct cim_object *obj, void *userdata)
+{
+        struct stop_watch *w = userdata;
+
+        if (w->cb(obj, w->userdata) != 0) {
+                w->stopped = true;
+                return 1;
+        }
+        return 0;
+}
+
+int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_name, bool deep,
+                    const struct wql_query *q, const char *query_text, repo_object_cb cb,
+                    void *userdata, struct owmi_error *err)
+{
+        struct subtree t = { 0 };
+        struct stop_watch w = { cb, userdata, false };
+        int r;
+
+        r = repo_class_subtree(repo, h->ns, class_name, collect_subtree, &t, err);
+        if (r == -ENOMEM)
+                r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        if (r >= 0 && t.count == 0)
+                r = owmi_error_set(err, OWMI_E_INVALID_CLASS, "class '%s' does not exist in '%s'",
+                                   class_name, h->ns);
+        if (r >= 0 && !t.any_dynamic) {
+                /* all in the repository: one indexed walk */
+                r = repo_instance_enumerate(repo, h->ns, class_name, deep, cb, userdata, err);
+                subtree_release(&t);
+                return r;
+        }
+        for (size_t i = 0; r >= 0 && i < (deep ? t.count : 1) && !w.stopped; i++) {
+                if (t.providers[i])
+                        r = cimom_provider_enumerate(h, repo, t.providers[i], t.names[i], q,
+                                                     query_text, watch_stop, &w, err);
+                else
+                        r = repo_instance_enumerate(repo, h->ns, t.names[i], false, watch_stop, &w,
+                                                    err);
+        }
+        subtree_release(&t);
+        if (w.stopped)
+                return 1;
+        return r < 0 ? r : 0;
+}
+
+int cimom_instance_get(struct cimom_ns *h, struct repo *repo, const struct cim_objpath *path,
+                       struct cim_object **ret, struct owmi_error *err)
+{
+        struct cim_object *cls = NULL;
+        const char *provider;
+        int r;
+
+        r = repo_class_get(repo, h->ns, path->class_name, &cls, err);
+        if (r < 0)
+                return r;
+        provider = cimom_class_provider(cls);
+        if (provider)
+                r = cimom_provider_get(h, repo, provider, path, ret, err);
+        else
+                r = repo_instance_get(repo, h->ns, path, ret, err);
+        cim_object_free(cls);
+        return r;
 }
 
 static unsigned repo_put_flags(unsigned flags)
@@ -287,7 +397,7 @@ static unsigned repo_put_flags(unsigned flags)
 
 /* An update of listed properties: the stored instance with those taken
  * from inst. */
-static int merge_properties(struct repo *repo, const char *ns, const struct cim_object *inst,
+static int merge_properties(struct cimom_ns *h, struct repo *repo, const struct cim_object *inst,
                             const char *const *properties, size_t count,
                             struct cim_object **ret, struct owmi_error *err)
 {
@@ -303,7 +413,7 @@ static int merge_properties(struct repo *repo, const char *ns, const struct cim_
         }
         r = cim_objpath_parse(rel.buf, rel.len, &path, err);
         if (r >= 0)
-                r = repo_instance_get(repo, ns, &path, &stored, err);
+                r = cimom_instance_get(h, repo, &path, &stored, err);
         for (size_t i = 0; r >= 0 && i < count; i++) {
                 const struct cim_property *p = cim_object_find_property(inst, properties[i]);
 
@@ -339,11 +449,24 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
         if (r < 0)
                 return r;
         if (properties) {
-                r = merge_properties(repo, h->ns, inst, properties, property_count, &merged, err);
+                r = merge_properties(h, repo, inst, properties, property_count, &merged, err);
                 flags |= CIMOM_UPDATE_ONLY;
         }
-        if (r >= 0)
-                r = repo_instance_put(repo, h->ns, merged ? merged : inst, repo_put_flags(flags), err);
+        if (r >= 0) {
+                struct cim_object *cls = NULL;
+                const char *provider = NULL;
+
+                r = repo_class_get(repo, h->ns, inst->class_name, &cls, err);
+                if (r >= 0)
+                        provider = cimom_class_provider(cls);
+                if (r >= 0 && provider)
+                        r = cimom_provider_put(h, repo, provider, merged ? merged : inst,
+                                               flags & (CIMOM_CREATE_ONLY | CIMOM_UPDATE_ONLY), err);
+                else if (r >= 0)
+                        r = repo_instance_put(repo, h->ns, merged ? merged : inst,
+                                              repo_put_flags(flags), err);
+                cim_object_free(cls);
+        }
         cimom_repo_return(h->cimom, repo);
         if (r >= 0 && ret_path) {
                 struct strbuf sb = STRBUF_INIT;
@@ -374,7 +497,17 @@ int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi
         }
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r >= 0) {
-                r = repo_instance_delete(repo, h->ns, &path, err);
+                struct cim_object *cls = NULL;
+                const char *provider = NULL;
+
+                r = repo_class_get(repo, h->ns, path.class_name, &cls, err);
+                if (r >= 0)
+                        provider = cimom_class_provider(cls);
+                if (r >= 0 && provider)
+                        r = cimom_provider_delete(h, repo, provider, &path, err);
+                else if (r >= 0)
+                        r = repo_instance_delete(repo, h->ns, &path, err);
+                cim_object_free(cls);
                 cimom_repo_return(h->cimom, repo);
         }
         cim_objpath_release(&path);

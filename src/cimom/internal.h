@@ -12,11 +12,17 @@
 
 #define CIMOM_NS_MAX 256
 
+struct loaded_provider;
+struct wql_query;
+
 struct cimom {
         char *path;                  /* repository file */
         pthread_mutex_t lock;        /* guards the pool */
         struct repo **idle;          /* connections not in use */
         size_t idle_count, idle_alloc;
+        pthread_mutex_t providers_lock;
+        struct loaded_provider **providers;  /* loaded once, kept until cimom_free */
+        size_t provider_count, provider_alloc;
 };
 
 struct cimom_ns {
@@ -33,6 +39,33 @@ int cimom_parse_path(const struct cimom_ns *h, const char *text, struct cim_objp
                      struct owmi_error *err);
 /* Sets OWMI_E_CALL_CANCELLED and returns its errno. */
 int cimom_cancelled(struct owmi_error *err);
+
+/* The provider serving a class's instances (Dynamic + Provider), or NULL. */
+const char *cimom_class_provider(const struct cim_object *cls);
+
+/* Instance operations through the named provider (provider.c). */
+int cimom_provider_enumerate(struct cimom_ns *h, struct repo *repo, const char *provider,
+                             const char *class_name, const struct wql_query *q,
+                             const char *query_text, repo_object_cb deliver, void *userdata,
+                             struct owmi_error *err);
+int cimom_provider_get(struct cimom_ns *h, struct repo *repo, const char *provider,
+                       const struct cim_objpath *path, struct cim_object **ret,
+                       struct owmi_error *err);
+int cimom_provider_put(struct cimom_ns *h, struct repo *repo, const char *provider,
+                       const struct cim_object *inst, unsigned flags, struct owmi_error *err);
+int cimom_provider_delete(struct cimom_ns *h, struct repo *repo, const char *provider,
+                          const struct cim_objpath *path, struct owmi_error *err);
+void cimom_providers_unload(struct cimom *cimom);
+
+/* Instances of class_name (deep: with its subclasses) wherever they live:
+ * the repository for static classes, providers for dynamic ones.  q and
+ * query_text are hints for providers (may be NULL). */
+int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_name, bool deep,
+                    const struct wql_query *q, const char *query_text, repo_object_cb cb,
+                    void *userdata, struct owmi_error *err);
+/* GetObject of an instance path, routed the same way. */
+int cimom_instance_get(struct cimom_ns *h, struct repo *repo, const struct cim_objpath *path,
+                       struct cim_object **ret, struct owmi_error *err);
 
 /* Run a method through the class's provider. */
 int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,

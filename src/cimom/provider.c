@@ -1,30 +1,812 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * provider.c: where the object manager hands work to providers.  Classes
- * stored in the repository have no code behind their methods: a method
- * call on them is WMI's WBEM_E_METHOD_NOT_IMPLEMENTED, or
- * WBEM_E_PROVIDER_NOT_FOUND when the class names a provider that is not
- * registered.
+ * provider.c: dynamic classes.  Finds a class's provider (its Provider
+ * qualifier, registered in the namespace by a __Win32Provider instance),
+ * loads it with dlopen once per process, offers it the host table of
+ * include/openwmi/provider.h, and checks what it sends back: an instance
+ * of a class that was not asked for, or one without its keys, is dropped
+ * and logged, and the request fails with WBEM_E_PROVIDER_FAILURE.
+ *
+ * Also routes the object manager's instance operations: to the provider
+ * for dynamic classes, to the repository for the others.
  */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <openwmi/provider.h>
+
+#include "base/alloc.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 #include "cimom/internal.h"
+#include "wql/wql.h"
+
+#define DEFAULT_PROVIDER_DIR "/usr/lib/openwmi/providers"
+
+struct loaded_provider {
+        char *ns;                          /* registered in this namespace */
+        char *name;
+        void *dl;
+        const struct owmi_provider *ops;
+        void *state;
+};
+
+struct owmi_request {
+        struct cimom_ns *h;
+        struct repo *repo;
+        const char *class_name;            /* what was asked for (and its subclasses) */
+        const struct wql_query *query;     /* hints; may be NULL */
+        const char *query_text;
+        repo_object_cb deliver;            /* where posted instances go */
+        void *userdata;
+        bool stopped;                      /* the receiver wants no more */
+        size_t garbage;                    /* results dropped as invalid */
+        struct owmi_error *err;
+        bool error_set;
+        struct cim_object *classes[8];     /* classes instance_new looked up */
+        size_t class_count;
+};
+
+static const struct owmi_host host_api;
+
+/* ---- the host table ---------------------------------------------------- */
+
+static const struct cim_object *request_class(owmi_request *req, const char *name)
+{
+        struct cim_object *cls = NULL;
+
+        for (size_t i = 0; i < req->class_count; i++)
+                if (owmi_strcasecmp(req->classes[i]->class_name, name) == 0)
+                        return req->classes[i];
+        if (repo_class_get(req->repo, req->h->ns, name, &cls, NULL) < 0)
+                return NULL;
+        if (req->class_count == ELEMENTSOF(req->classes)) {
+                /* a small cache: the newest replaces the last */
+                req->class_count--;
+                cim_object_free(req->classes[req->class_count]);
+        }
+        req->classes[req->class_count++] = cls;
+        return cls;
+}
+
+static owmi_instance *host_instance_new(owmi_request *req, const char *class_name)
+{
+        const struct cim_object *cls = request_class(req, class_name);
+        struct cim_object *inst;
+
+        if (!cls || cim_object_is_abstract(cls))
+                return NULL;
+        inst = cim_object_spawn_instance(cls);
+        if (inst) {
+                owmi_free(inst->namespace);
+                inst->namespace = owmi_strdup(req->h->ns);
+                if (!inst->namespace)
+                        inst = cim_object_free(inst);
+        }
+        return (owmi_instance *) inst;
+}
+
+static int set_value(owmi_instance *inst, const char *name, struct cim_value *v)
+{
+        struct owmi_error err = { 0 };
+        int r;
+
+        if (!inst || !name)
+                return -EINVAL;
+        r = cim_object_set_value((struct cim_object *) inst, name, v, &err);
+        cim_value_release(v);
+        return r;
+}
+
+static int host_set_string(owmi_instance *inst, const char *name, const char *value)
+{
+        struct cim_value v;
+
+        if (!value)
+                cim_value_init_null(&v, CIM_TYPE_STRING, false);
+        else if (cim_value_set_string(&v, CIM_TYPE_STRING, value) < 0)
+                return -ENOMEM;
+        return set_value(inst, name, &v);
+}
+
+static int host_set_uint(owmi_instance *inst, const char *name, uint64_t value)
+{
+        struct cim_value v;
+
+        cim_value_set_uint(&v, CIM_TYPE_UINT64, value);
+        return set_value(inst, name, &v);
+}
+
+static int host_set_sint(owmi_instance *inst, const char *name, int64_t value)
+{
+        struct cim_value v;
+
+        cim_value_set_sint(&v, CIM_TYPE_SINT64, value);
+        return set_value(inst, name, &v);
+}
+
+static int host_set_real(owmi_instance *inst, const char *name, double value)
+{
+        struct cim_value v;
+
+        cim_value_set_real(&v, CIM_TYPE_REAL64, value);
+        return set_value(inst, name, &v);
+}
+
+static int host_set_bool(owmi_instance *inst, const char *name, int value)
+{
+        struct cim_value v;
+
+        cim_value_set_bool(&v, value != 0);
+        return set_value(inst, name, &v);
+}
+
+static int host_set_datetime(owmi_instance *inst, const char *name, int64_t unix_usec,
+                             int utc_offset)
+{
+        struct cim_value v;
+
+        cim_value_init_null(&v, CIM_TYPE_DATETIME, false);
+        if (cim_datetime_from_unix_usec(unix_usec, utc_offset, &v.v.datetime) < 0)
+                return -ERANGE;
+        v.is_null = false;
+        return set_value(inst, name, &v);
+}
+
+static int host_set_interval(owmi_instance *inst, const char *name, uint64_t usec)
+{
+        struct cim_value v;
+
+        cim_value_init_null(&v, CIM_TYPE_DATETIME, false);
+        if (cim_datetime_interval_from_usec(usec, &v.v.datetime) < 0)
+                return -ERANGE;
+        v.is_null = false;
+        return set_value(inst, name, &v);
+}
+
+static int host_set_reference(owmi_instance *inst, const char *name, const char *path)
+{
+        struct cim_value v;
+
+        if (!path)
+                cim_value_init_null(&v, CIM_TYPE_REFERENCE, false);
+        else if (cim_value_set_string(&v, CIM_TYPE_REFERENCE, path) < 0)
+                return -ENOMEM;
+        return set_value(inst, name, &v);
+}
+
+static int host_set_string_array(owmi_instance *inst, const char *name, const char *const *values,
+                                 size_t count)
+{
+        struct cim_value array, item;
+
+        cim_value_init_array(&array, CIM_TYPE_STRING);
+        for (size_t i = 0; i < count; i++) {
+                if (cim_value_set_string(&item, CIM_TYPE_STRING, values[i] ? values[i] : "") < 0 ||
+                    cim_value_array_append(&array, &item) < 0) {
+                        cim_value_release(&item);
+                        cim_value_release(&array);
+                        return -ENOMEM;
+                }
+        }
+        return set_value(inst, name, &array);
+}
+
+static int host_set_uint_array(owmi_instance *inst, const char *name, const uint64_t *values,
+                               size_t count)
+{
+        struct cim_value array, item;
+
+        cim_value_init_array(&array, CIM_TYPE_UINT64);
+        for (size_t i = 0; i < count; i++) {
+                cim_value_set_uint(&item, CIM_TYPE_UINT64, values[i]);
+                if (cim_value_array_append(&array, &item) < 0) {
+                        cim_value_release(&array);
+                        return -ENOMEM;
+                }
+        }
+        return set_value(inst, name, &array);
+}
+
+static int host_set_null(owmi_instance *inst, const char *name)
+{
+        struct cim_value v;
+
+        cim_value_init_null(&v, CIM_TYPE_NONE, false);
+        return set_value(inst, name, &v);
+}
+
+static void host_log(enum owmi_log_level level, const char *fmt, ...)
+{
+        va_list ap;
+
+        /* library code stays quiet; the daemon routes syslog to the journal */
+        va_start(ap, fmt);
+        vsyslog((int) level, fmt, ap);
+        va_end(ap);
+}
+
+/* A result: checked, then handed on.  Takes inst in every case. */
+static int host_post(owmi_request *req, owmi_instance *pinst)
+{
+        struct cim_object *inst = (struct cim_object *) pinst;
+
+        if (!inst)
+                return req->stopped;
+        if (req->stopped) {
+                cim_object_free(inst);
+                return 1;
+        }
+        if (inst->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(inst, req->class_name)) {
+                host_log(OWMI_LOG_ERROR, "provider sent an instance of '%s' when asked for '%s'",
+                         inst->class_name, req->class_name);
+                req->garbage++;
+                cim_object_free(inst);
+                return 0;
+        }
+        for (size_t i = 0; i < inst->prop_count; i++) {
+                if (cim_property_is_key(&inst->props[i]) && inst->props[i].value.is_null) {
+                        host_log(OWMI_LOG_ERROR, "provider sent an instance of '%s' without "
+                                 "its key '%s'", inst->class_name, inst->props[i].name);
+                        req->garbage++;
+                        cim_object_free(inst);
+                        return 0;
+                }
+        }
+        if (req->deliver(inst, req->userdata) != 0)
+                req->stopped = true;
+        return req->stopped;
+}
+
+static void host_instance_free(owmi_instance *inst)
+{
+        cim_object_free((struct cim_object *) inst);
+}
+
+static const char *host_class_name(const owmi_instance *inst)
+{
+        return inst ? ((const struct cim_object *) inst)->class_name : NULL;
+}
+
+static int get_value(const owmi_instance *inst, const char *name, const struct cim_value **ret)
+{
+        const struct cim_property *p;
+
+        if (!inst || !name)
+                return -EINVAL;
+        p = cim_object_find_property((const struct cim_object *) inst, name);
+        if (!p || p->value.is_null)
+                return -ENOENT;
+        if (p->value.is_array)
+                return -EINVAL;
+        *ret = &p->value;
+        return 0;
+}
+
+static int host_get_string(const owmi_instance *inst, const char *name, const char **ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (v->type != CIM_TYPE_STRING && v->type != CIM_TYPE_REFERENCE)
+                return -EINVAL;
+        *ret = v->v.string;
+        return 0;
+}
+
+static int host_get_uint(const owmi_instance *inst, const char *name, uint64_t *ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (!cim_type_is_integer(v->type) || (cim_type_is_signed(v->type) && v->v.s64 < 0))
+                return -EINVAL;
+        *ret = v->v.u64;
+        return 0;
+}
+
+static int host_get_sint(const owmi_instance *inst, const char *name, int64_t *ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (!cim_type_is_integer(v->type) || (!cim_type_is_signed(v->type) && v->v.u64 > INT64_MAX))
+                return -EINVAL;
+        *ret = v->v.s64;
+        return 0;
+}
+
+static int host_get_bool(const owmi_instance *inst, const char *name, int *ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (v->type != CIM_TYPE_BOOLEAN)
+                return -EINVAL;
+        *ret = v->v.boolean;
+        return 0;
+}
+
+static int host_get_real(const owmi_instance *inst, const char *name, double *ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (!cim_type_is_real(v->type))
+                return -EINVAL;
+        *ret = v->v.real;
+        return 0;
+}
+
+static int host_wants_property(owmi_request *req, const char *name)
+{
+        const struct wql_query *q = req->query;
+        const char **names;
+        size_t count;
+        int wants = 1;
+
+        if (!q || q->select_all)
+                return 1;
+        if (wql_needed_properties(q, &names, &count) < 0 || !names)
+                return 1;
+        wants = 0;
+        for (size_t i = 0; i < count && !wants; i++)
+                wants = owmi_strcasecmp(names[i], name) == 0;
+        owmi_free(names);
+        /* keys are always returned, so always needed */
+        if (!wants) {
+                const struct cim_object *cls = request_class(req, req->class_name);
+                const struct cim_property *p = cls ? cim_object_find_property(cls, name) : NULL;
+
+                wants = p && cim_property_is_key(p);
+        }
+        return wants;
+}
+
+static const char *host_query_text(owmi_request *req)
+{
+        return req->query_text;
+}
+
+static uid_t host_caller_uid(owmi_request *req)
+{
+        return req->h->caller.uid;
+}
+
+static gid_t host_caller_gid(owmi_request *req)
+{
+        return req->h->caller.gid;
+}
+
+static int host_error(owmi_request *req, uint32_t status, const char *fmt, ...)
+{
+        char msg[OWMI_ERROR_MESSAGE_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        req->error_set = true;
+        return owmi_error_set(req->err, status ? status : OWMI_E_PROVIDER_FAILURE, "%s", msg);
+}
+
+static const struct owmi_host host_api = {
+        .abi = OWMI_PROVIDER_ABI,
+        .instance_new = host_instance_new,
+        .set_string = host_set_string,
+        .set_uint = host_set_uint,
+        .set_sint = host_set_sint,
+        .set_real = host_set_real,
+        .set_bool = host_set_bool,
+        .set_datetime = host_set_datetime,
+        .set_interval = host_set_interval,
+        .set_reference = host_set_reference,
+        .set_string_array = host_set_string_array,
+        .set_uint_array = host_set_uint_array,
+        .set_null = host_set_null,
+        .post = host_post,
+        .instance_free = host_instance_free,
+        .class_name = host_class_name,
+        .get_string = host_get_string,
+        .get_uint = host_get_uint,
+        .get_sint = host_get_sint,
+        .get_bool = host_get_bool,
+        .get_real = host_get_real,
+        .wants_property = host_wants_property,
+        .query_text = host_query_text,
+        .caller_uid = host_caller_uid,
+        .caller_gid = host_caller_gid,
+        .error = host_error,
+        .log = host_log,
+};
+
+/* ---- finding and loading providers ------------------------------------ */
+
+static int provider_location(struct cimom_ns *h, struct repo *repo, const char *name,
+                             char *buf, size_t size, struct owmi_error *err)
+{
+        struct cim_objpath path = { 0 };
+        struct cim_object *reg = NULL;
+        struct cim_value key;
+        const struct cim_property *loc;
+        const char *dir;
+        int r;
+
+        path.class_name = (char *) "__Win32Provider";
+        if (cim_value_set_string(&key, CIM_TYPE_STRING, name) < 0)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        path.keys = &(struct cim_keybinding) { (char *) "Name", key };
+        path.key_count = 1;
+        r = repo_instance_get(repo, h->ns, &path, &reg, NULL);
+        cim_value_release(&key);
+        if (r < 0)
+                return owmi_error_set(err, OWMI_E_PROVIDER_NOT_FOUND,
+                                      "provider '%s' is not registered in '%s' (no __Win32Provider "
+                                      "instance)", name, h->ns);
+        loc = cim_object_find_property(reg, "Location");
+        if (!loc || loc->value.is_null || loc->value.type != CIM_TYPE_STRING || !loc->value.v.string[0]) {
+                cim_object_free(reg);
+                return owmi_error_set(err, OWMI_E_INVALID_PROVIDER_REGISTRATION,
+                                      "provider '%s' has no Location", name);
+        }
+        dir = getenv("OWMI_PROVIDER_DIR");
+        if (loc->value.v.string[0] == '/')
+                r = snprintf(buf, size, "%s", loc->value.v.string);
+        else
+                r = snprintf(buf, size, "%s/%s", dir && dir[0] ? dir : DEFAULT_PROVIDER_DIR,
+                             loc->value.v.string);
+        cim_object_free(reg);
+        if (r < 0 || (size_t) r >= size)
+                return owmi_error_set(err, OWMI_E_INVALID_PROVIDER_REGISTRATION,
+                                      "location of provider '%s' is too long", name);
+        return 0;
+}
+
+static int provider_load(struct cimom_ns *h, struct repo *repo, const char *name,
+                         struct loaded_provider **ret, struct owmi_error *err)
+{
+        struct cimom *cimom = h->cimom;
+        struct loaded_provider *lp = NULL;
+        owmi_provider_entry_fn entry;
+        char location[PATH_MAX];
+        int r = 0;
+
+        pthread_mutex_lock(&cimom->providers_lock);
+        for (size_t i = 0; i < cimom->provider_count; i++) {
+                if (owmi_strcasecmp(cimom->providers[i]->name, name) == 0 &&
+                    owmi_strcasecmp(cimom->providers[i]->ns, h->ns) == 0) {
+                        *ret = cimom->providers[i];
+                        goto out;
+                }
+        }
+        r = provider_location(h, repo, name, location, sizeof(location), err);
+        if (r < 0)
+                goto out;
+        lp = owmi_calloc(1, sizeof(*lp));
+        if (!lp || !(lp->ns = owmi_strdup(h->ns)) || !(lp->name = owmi_strdup(name)) ||
+            OWMI_GROW(cimom->providers, cimom->provider_alloc, cimom->provider_count + 1) < 0) {
+                r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                goto fail;
+        }
+        lp->dl = dlopen(location, RTLD_NOW | RTLD_LOCAL);
+        if (!lp->dl) {
+                r = owmi_error_set(err, OWMI_E_PROVIDER_LOAD_FAILURE, "cannot load provider '%s': %s",
+                                   name, dlerror());
+                goto fail;
+        }
+        *(void **) &entry = dlsym(lp->dl, OWMI_PROVIDER_ENTRY);
+        lp->ops = entry ? entry(OWMI_PROVIDER_ABI) : NULL;
+        if (!lp->ops || lp->ops->abi != OWMI_PROVIDER_ABI) {
+                r = owmi_error_set(err, OWMI_E_PROVIDER_LOAD_FAILURE,
+                                   "'%s' is not an OpenWMI provider of ABI %d", location,
+                                   OWMI_PROVIDER_ABI);
+                goto fail;
+        }
+        if (lp->ops->init && lp->ops->init(&host_api, &lp->state) < 0) {
+                r = owmi_error_set(err, OWMI_E_PROVIDER_LOAD_FAILURE,
+                                   "provider '%s' failed to start", name);
+                goto fail;
+        }
+        cimom->providers[cimom->provider_count++] = lp;
+        *ret = lp;
+        goto out;
+fail:
+        if (lp) {
+                if (lp->dl)
+                        dlclose(lp->dl);
+                owmi_free(lp->ns);
+                owmi_free(lp->name);
+                owmi_free(lp);
+        }
+out:
+        pthread_mutex_unlock(&cimom->providers_lock);
+        return r;
+}
+
+void cimom_providers_unload(struct cimom *cimom)
+{
+        for (size_t i = 0; i < cimom->provider_count; i++) {
+                struct loaded_provider *lp = cimom->providers[i];
+
+                if (lp->ops->fini)
+                        lp->ops->fini(lp->state);
+                dlclose(lp->dl);
+                owmi_free(lp->ns);
+                owmi_free(lp->name);
+                owmi_free(lp);
+        }
+        owmi_free(cimom->providers);
+        cimom->providers = NULL;
+        cimom->provider_count = cimom->provider_alloc = 0;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void request_release(owmi_request *req)
+{
+        for (size_t i = 0; i < req->class_count; i++)
+                cim_object_free(req->classes[i]);
+}
+
+/* After a provider call: its own error, garbage, or cancellation. */
+static int request_finish(owmi_request *req, int r, const char *what)
+{
+        if (r < 0 && !req->error_set)
+                r = owmi_error_set(req->err, OWMI_E_PROVIDER_FAILURE, "provider failed to %s (%s)",
+                                   what, strerror(r < -4095 ? EIO : -r));
+        if (r >= 0 && req->garbage)
+                r = owmi_error_set(req->err, OWMI_E_PROVIDER_FAILURE,
+                                   "provider returned %zu invalid instance(s) to %s", req->garbage,
+                                   what);
+        if (r >= 0 && req->stopped)
+                r = cimom_cancelled(req->err);
+        request_release(req);
+        return r < 0 ? r : 0;
+}
+
+static int capable(const struct loaded_provider *lp, const void *fn, const char *what,
+                   struct owmi_error *err)
+{
+        if (fn)
+                return 0;
+        return owmi_error_set(err, OWMI_E_PROVIDER_NOT_CAPABLE, "provider '%s' cannot %s",
+                              lp->name, what);
+}
+
+/* Keys of a path as an instance of the path's class, for get and delete. */
+static int keys_instance(owmi_request *req, const struct cim_objpath *path,
+                         struct cim_object **ret, struct owmi_error *err)
+{
+        struct cim_object *inst = (struct cim_object *) host_instance_new(req, path->class_name);
+
+        if (!inst)
+                return owmi_error_set(err, OWMI_E_INVALID_CLASS, "class '%s' cannot have instances",
+                                      path->class_name);
+        for (size_t i = 0; i < path->key_count; i++) {
+                const char *name = path->keys[i].name;
+
+                if (!name) {
+                        /* Class="v": the one key, whatever its name */
+                        for (size_t j = 0; j < inst->prop_count && !name; j++)
+                                if (cim_property_is_key(&inst->props[j]))
+                                        name = inst->props[j].name;
+                }
+                if (!name || cim_object_set_value(inst, name, &path->keys[i].value, err) < 0) {
+                        cim_object_free(inst);
+                        return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
+                                              "key '%s' does not fit class '%s'",
+                                              name ? name : "", path->class_name);
+                }
+        }
+        *ret = inst;
+        return 0;
+}
+
+int cimom_provider_enumerate(struct cimom_ns *h, struct repo *repo, const char *provider,
+                             const char *class_name, const struct wql_query *q,
+                             const char *query_text, repo_object_cb deliver, void *userdata,
+                             struct owmi_error *err)
+{
+        struct loaded_provider *lp;
+        owmi_request req = { .h = h, .repo = repo, .class_name = class_name, .query = q,
+                             .query_text = query_text, .deliver = deliver, .userdata = userdata,
+                             .err = err };
+        int r = provider_load(h, repo, provider, &lp, err);
+
+        if (r < 0 || (r = capable(lp, lp->ops->enumerate, "enumerate instances", err)) < 0)
+                return r;
+        return request_finish(&req, lp->ops->enumerate(lp->state, &req, class_name), "enumerate");
+}
+
+struct single {
+        struct cim_object *obj;
+};
+
+static int take_single(struct cim_object *obj, void *userdata)
+{
+        struct single *s = userdata;
+
+        if (s->obj) {
+                cim_object_free(obj); /* the first answer counts */
+                return 1;
+        }
+        s->obj = obj;
+        return 0;
+}
+
+int cimom_provider_get(struct cimom_ns *h, struct repo *repo, const char *provider,
+                       const struct cim_objpath *path, struct cim_object **ret,
+                       struct owmi_error *err)
+{
+        struct loaded_provider *lp;
+        struct single s = { NULL };
+        struct cim_object *keys;
+        owmi_request req = { .h = h, .repo = repo, .class_name = path->class_name,
+                             .deliver = take_single, .userdata = &s, .err = err };
+        int r = provider_load(h, repo, provider, &lp, err);
+
+        if (r < 0 || (r = capable(lp, lp->ops->get, "get instances", err)) < 0)
+                return r;
+        r = keys_instance(&req, path, &keys, err);
+        if (r < 0) {
+                request_release(&req);
+                return r;
+        }
+        r = lp->ops->get(lp->state, &req, (owmi_instance *) keys);
+        cim_object_free(keys);
+        req.stopped = false; /* take_single stops after one: not a cancellation */
+        r = request_finish(&req, r, "get an instance");
+        if (r >= 0 && !s.obj)
+                r = owmi_error_set(err, OWMI_E_NOT_FOUND, "no instance at that path");
+        if (r < 0) {
+                cim_object_free(s.obj);
+                return r;
+        }
+        *ret = s.obj;
+        return 0;
+}
+
+int cimom_provider_put(struct cimom_ns *h, struct repo *repo, const char *provider,
+                       const struct cim_object *inst, unsigned flags, struct owmi_error *err)
+{
+        struct loaded_provider *lp;
+        owmi_request req = { .h = h, .repo = repo, .class_name = inst->class_name, .err = err };
+        int r = provider_load(h, repo, provider, &lp, err);
+
+        if (r < 0 || (r = capable(lp, lp->ops->put, "create or modify instances", err)) < 0)
+                return r;
+        return request_finish(&req, lp->ops->put(lp->state, &req, (const owmi_instance *) inst,
+                                                 flags), "put an instance");
+}
+
+int cimom_provider_delete(struct cimom_ns *h, struct repo *repo, const char *provider,
+                          const struct cim_objpath *path, struct owmi_error *err)
+{
+        struct loaded_provider *lp;
+        struct cim_object *keys;
+        owmi_request req = { .h = h, .repo = repo, .class_name = path->class_name, .err = err };
+        int r = provider_load(h, repo, provider, &lp, err);
+
+        if (r < 0 || (r = capable(lp, lp->ops->remove, "delete instances", err)) < 0)
+                return r;
+        r = keys_instance(&req, path, &keys, err);
+        if (r < 0) {
+                request_release(&req);
+                return r;
+        }
+        r = lp->ops->remove(lp->state, &req, (const owmi_instance *) keys);
+        cim_object_free(keys);
+        return request_finish(&req, r, "delete an instance");
+}
+
+/* An instance of __PARAMETERS shaped like the method's out side:
+ * ReturnValue first, then every [out] parameter. */
+static struct cim_object *out_parameters(const struct cim_method *m)
+{
+        struct cim_object *out = cim_object_new_class("__PARAMETERS", NULL);
+        struct cim_property *p;
+
+        if (!out)
+                return NULL;
+        out->genus = CIM_GENUS_INSTANCE;
+        if (m->return_type != CIM_TYPE_NONE) {
+                p = cim_object_add_property(out, "ReturnValue");
+                if (!p)
+                        return cim_object_free(out);
+                p->type = m->return_type;
+                cim_value_init_null(&p->value, m->return_type, false);
+        }
+        for (size_t i = 0; i < m->param_count; i++) {
+                if (!cim_qualifier_list_flag(&m->params[i].qualifiers, "Out"))
+                        continue;
+                p = cim_object_add_property(out, m->params[i].name);
+                if (!p || cim_property_copy(p, &m->params[i]) < 0)
+                        return cim_object_free(out);
+                cim_qualifier_list_release(&p->qualifiers);
+        }
+        return out;
+}
 
 int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,
                                const struct cim_objpath *path, const struct cim_method *m,
                                const struct cim_object *in, struct cim_object **ret_out,
                                struct owmi_error *err)
 {
-        const char *provider = cim_qualifier_list_string(&cls->qualifiers, "Provider");
+        const char *provider = cimom_class_provider(cls);
+        struct cim_object *target = NULL, *out;
+        struct loaded_provider *lp;
+        struct repo *repo;
+        owmi_request req = { .h = h, .class_name = cls->class_name, .err = err };
+        int r;
 
-        (void) h;
-        (void) path;
-        (void) in;
-        (void) ret_out;
-        if (provider)
-                return owmi_error_set(err, OWMI_E_PROVIDER_NOT_FOUND,
-                                      "provider '%s' of class '%s' is not registered", provider,
-                                      cls->class_name);
-        return owmi_error_set(err, OWMI_E_METHOD_NOT_IMPLEMENTED,
-                              "method '%s' of class '%s' has no provider to run it", m->name,
-                              cls->class_name);
+        if (!provider)
+                return owmi_error_set(err, OWMI_E_METHOD_NOT_IMPLEMENTED,
+                                      "method '%s' of class '%s' has no provider to run it",
+                                      m->name, cls->class_name);
+        /* a static method on an instance path, an instance method on a class path */
+        if (path->key_count || path->singleton) {
+                if (cim_qualifier_list_flag(&m->qualifiers, "Static"))
+                        return owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                              "'%s' is a static method: call it on the class",
+                                              m->name);
+        } else if (!cim_qualifier_list_flag(&m->qualifiers, "Static")) {
+                return owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                      "'%s' is an instance method: call it on an instance", m->name);
+        }
+        for (size_t i = 0; in && i < in->prop_count; i++)
+                if (!cim_method_find_param(m, in->props[i].name))
+                        return owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                              "method '%s' has no parameter '%s'", m->name,
+                                              in->props[i].name);
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        req.repo = repo;
+        r = provider_load(h, repo, provider, &lp, err);
+        if (r >= 0)
+                r = capable(lp, lp->ops->exec_method, "run methods", err);
+        if (r >= 0 && (path->key_count || path->singleton)) {
+                r = keys_instance(&req, path, &target, err);
+        }
+        out = r >= 0 ? out_parameters(m) : NULL;
+        if (r >= 0 && !out)
+                r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        if (r >= 0)
+                r = request_finish(&req, lp->ops->exec_method(lp->state, &req, cls->class_name,
+                                                              (const owmi_instance *) target,
+                                                              m->name, (const owmi_instance *) in,
+                                                              (owmi_instance *) out), m->name);
+        else
+                request_release(&req);
+        cim_object_free(target);
+        cimom_repo_return(h->cimom, repo);
+        if (r < 0) {
+                cim_object_free(out);
+                return r;
+        }
+        *ret_out = out;
+        return 0;
+}
+
+const char *cimom_class_provider(const struct cim_object *cls)
+{
+        if (!cim_qualifier_list_flag(&cls->qualifiers, "Dynamic"))
+                return NULL;
+        return cim_qualifier_list_string(&cls->qualifiers, "Provider");
 }

@@ -147,7 +147,8 @@ static void lookup_release(struct lookup_ctx *ctx)
 }
 
 static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_query *q,
-                     cimom_sink sink, void *userdata, struct owmi_error *err)
+                     const char *query_text, cimom_sink sink, void *userdata,
+                     struct owmi_error *err)
 {
         struct lookup_ctx ctx = { repo, h->ns, NULL, 0, 0 };
         struct query_run run = { q, NULL, sink, userdata, false, 0 };
@@ -174,7 +175,7 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
         } else if (r == 1) {
                 struct owmi_error miss = { 0 };
 
-                r = repo_instance_get(repo, h->ns, &path, &found, &miss);
+                r = cimom_instance_get(h, repo, &path, &found, &miss);
                 cim_objpath_release(&path);
                 if (r >= 0 && cim_object_is_a(found, cls->class_name))
                         deliver(found, &run);
@@ -187,7 +188,8 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
                         r = 0;
                 }
         } else {
-                r = repo_instance_enumerate(repo, h->ns, cls->class_name, true, deliver, &run, err);
+                r = cimom_instances(h, repo, cls->class_name, true, q, query_text, deliver, &run,
+                                    err);
         }
         if (run.error)
                 r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
@@ -293,7 +295,7 @@ int cimom_exec_query(struct cimom_ns *h, const char *language, const char *text,
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r >= 0) {
                 r = q->kind == WQL_SCHEMA ? exec_schema(h, repo, q, sink, userdata, err) :
-                                            exec_data(h, repo, q, sink, userdata, err);
+                                            exec_data(h, repo, q, text, sink, userdata, err);
                 cimom_repo_return(h->cimom, repo);
         }
         wql_query_free(q);

@@ -124,6 +124,7 @@ enum stmt_id {
         STMT_DATA_VERSION,
         STMT_CLASS_DEPTH,
         STMT_CLASS_ASSOCIATIONS,
+        STMT_CLASS_SUBTREE_PROVIDERS,
         _STMT_MAX,
 };
 
@@ -145,18 +146,23 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_QUAL_DELETE] = "DELETE FROM qualifiers WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_QUAL_ENUM] = "SELECT blob FROM qualifiers WHERE ns_id = ?1 ORDER BY name_ci",
         [STMT_CLASS_COPY_SYSTEM] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, "
-                "assoc, blob) SELECT ?1, name_ci, name, super_ci, super, depth, assoc, blob FROM classes "
+                "assoc, provider, blob) SELECT ?1, name_ci, name, super_ci, super, depth, assoc, "
+                "provider, blob FROM classes "
                 "WHERE ns_id = ?2 AND substr(name_ci, 1, 2) = '__' "
                 "AND name_ci <> '__cimomidentification'",
         [STMT_DATA_VERSION] = "PRAGMA data_version",
         [STMT_CLASS_DEPTH] = "SELECT depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_GET] = "SELECT blob, depth FROM classes WHERE ns_id = ?1 AND name_ci = lower(?2)",
         [STMT_CLASS_PUT] = "INSERT INTO classes(ns_id, name_ci, name, super_ci, super, depth, "
-                           "assoc, blob) "
-                           "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?6, ?5) "
+                           "assoc, provider, blob) "
+                           "VALUES (?1, lower(?2), ?2, lower(coalesce(?3, '')), ?3, ?4, ?6, ?7, ?5) "
                            "ON CONFLICT(ns_id, name_ci) DO UPDATE SET name = excluded.name, "
                            "super_ci = excluded.super_ci, super = excluded.super, "
-                           "depth = excluded.depth, assoc = excluded.assoc, blob = excluded.blob",
+                           "depth = excluded.depth, assoc = excluded.assoc, "
+                           "provider = excluded.provider, blob = excluded.blob",
+        [STMT_CLASS_SUBTREE_PROVIDERS] = SQL_SUBTREE
+                "SELECT c.name, c.provider FROM classes c JOIN sub ON c.name_ci = sub.n "
+                "WHERE c.ns_id = ?1 ORDER BY c.depth, c.name_ci",
         [STMT_CLASS_ASSOCIATIONS] = "SELECT name FROM classes WHERE ns_id = ?1 AND assoc <> 0 "
                                     "ORDER BY depth, name_ci",
         [STMT_CLASS_CHILDREN] = "SELECT blob FROM classes WHERE ns_id = ?1 AND super_ci = lower(?2) "
@@ -228,6 +234,7 @@ static const char schema_sql[] =
         " super TEXT,"
         " depth INTEGER NOT NULL,"
         " assoc INTEGER NOT NULL DEFAULT 0,"
+        " provider TEXT,"
         " blob BLOB NOT NULL,"
         " PRIMARY KEY (ns_id, name_ci));"
         "CREATE INDEX classes_super ON classes(ns_id, super_ci);"
@@ -803,6 +810,9 @@ static int class_store(struct repo *repo, const struct repo_ns *ns, const struct
         sqlite3_bind_int64(stmt, 4, depth);
         bind_blob(stmt, 5, blob);
         sqlite3_bind_int(stmt, 6, cim_object_is_association(cls));
+        /* instances of a Dynamic class come from its provider, not from here */
+        bind_text(stmt, 7, cim_qualifier_list_flag(&cls->qualifiers, "Dynamic") ?
+                  cim_qualifier_list_string(&cls->qualifiers, "Provider") : NULL);
         r = stmt_step(repo, stmt, err);
         stmt_release(repo, STMT_CLASS_PUT, stmt);
         return r < 0 ? r : 0;
@@ -1853,6 +1863,30 @@ int repo_association_classes(struct repo *repo, const char *ns, repo_name_cb cb,
                         break;
         }
         stmt_release(repo, STMT_CLASS_ASSOCIATIONS, stmt);
+        return r < 0 ? r : (r > 0 ? r : 0);
+}
+
+int repo_class_subtree(struct repo *repo, const char *ns, const char *class_name,
+                       repo_class_name_cb cb, void *userdata, struct owmi_error *err)
+{
+        struct repo_ns n;
+        sqlite3_stmt *stmt;
+        int r = ns_lookup(repo, ns, &n, err);
+
+        if (r < 0)
+                return r;
+        r = stmt_acquire(repo, STMT_CLASS_SUBTREE_PROVIDERS, &stmt, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, n.id);
+        bind_text(stmt, 2, class_name);
+        while ((r = stmt_step(repo, stmt, err)) == 1) {
+                r = cb((const char *) sqlite3_column_text(stmt, 0),
+                       (const char *) sqlite3_column_text(stmt, 1), userdata);
+                if (r != 0)
+                        break;
+        }
+        stmt_release(repo, STMT_CLASS_SUBTREE_PROVIDERS, stmt);
         return r < 0 ? r : (r > 0 ? r : 0);
 }
 

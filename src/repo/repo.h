@@ -114,6 +114,12 @@ int repo_class_enumerate_names(struct repo *repo, const char *ns, const char *su
 int repo_association_classes(struct repo *repo, const char *ns, repo_name_cb cb, void *userdata,
                              struct owmi_error *err);
 
+/* class_name and every class below it, parents first, with the name of
+ * the provider that serves its instances (NULL: the repository holds
+ * them).  The callback's second argument is that provider name. */
+int repo_class_subtree(struct repo *repo, const char *ns, const char *class_name,
+                       repo_class_name_cb cb, void *userdata, struct owmi_error *err);
+
 /* Instances of repository (static) classes.  The class must exist, not be
  * abstract, and the instance's keys must be set. */
 int repo_instance_put(struct repo *repo, const char *ns, const struct cim_object *inst,

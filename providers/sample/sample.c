@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sample.c: an OpenWMI provider written only against
+ * <openwmi/provider.h>, to show how one is made and to test the object
+ * manager with a real plug-in.  It keeps named counters in memory
+ * (Sample_Counter: enumerate, get, create, modify, delete, an instance
+ * method and two static ones), relates neighbouring counters
+ * (Sample_CounterPair, an association), skips its costly Checksum
+ * property when the query does not need it, and answers Sample_Broken
+ * with garbage on purpose.  Its MOF is sample.mof beside this file.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openwmi/provider.h>
+
+#define MAX_COUNTERS 256
+#define NAME_MAX_LEN 64
+
+struct counter {
+        char name[NAME_MAX_LEN];
+        uint64_t value;
+        uint32_t step;
+        int64_t updated_usec;
+};
+
+struct sample {
+        const struct owmi_host *host;
+        pthread_mutex_t lock;
+        struct counter counters[MAX_COUNTERS];
+        size_t count;
+        uint64_t checksums;          /* times Checksum was computed */
+};
+
+static int64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct counter *find(struct sample *s, const char *name)
+{
+        for (size_t i = 0; i < s->count; i++)
+                if (strcasecmp(s->counters[i].name, name) == 0)
+                        return &s->counters[i];
+        return NULL;
+}
+
+/* Deliberately slow, so skipping it shows in a benchmark. */
+static uint64_t checksum(const struct counter *c)
+{
+        uint64_t h = 1469598103934665603ull;
+
+        for (int round = 0; round < 20000; round++)
+                for (const char *p = c->name; *p; p++)
+                        h = (h ^ (unsigned char) *p ^ c->value) * 1099511628211ull;
+        return h;
+}
+
+static int sample_init(const struct owmi_host *host, void **ret_state)
+{
+        static const char *const names[] = { "alpha", "beta", "gamma" };
+        struct sample *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->host = host;
+        pthread_mutex_init(&s->lock, NULL);
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                struct counter *c = &s->counters[s->count++];
+
+                snprintf(c->name, sizeof(c->name), "%s", names[i]);
+                c->value = 10 * (i + 1);
+                c->step = 1;
+                c->updated_usec = now_usec();
+        }
+        *ret_state = s;
+        return 0;
+}
+
+static void sample_fini(void *state)
+{
+        struct sample *s = state;
+
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+}
+
+/* The caller holds the lock. */
+static int post_counter(struct sample *s, owmi_request *req, const struct counter *c)
+{
+        const struct owmi_host *h = s->host;
+        owmi_instance *inst = h->instance_new(req, "Sample_Counter");
+
+        if (!inst)
+                return h->error(req, OWMI_E_OUT_OF_MEMORY, "cannot make a Sample_Counter");
+        if (h->set_string(inst, "Name", c->name) < 0 || h->set_uint(inst, "Value", c->value) < 0 ||
+            h->set_uint(inst, "Step", c->step) < 0 ||
+            h->set_datetime(inst, "Updated", c->updated_usec, 0) < 0 ||
+            (h->wants_property(req, "Checksum") &&
+             (s->checksums++, h->set_uint(inst, "Checksum", checksum(c)) < 0))) {
+                h->instance_free(inst);
+                return h->error(req, OWMI_E_FAILED, "cannot fill counter '%s'", c->name);
+        }
+        return h->post(req, inst);
+}
+
+static int post_pair(struct sample *s, owmi_request *req, const struct counter *a,
+                     const struct counter *b)
+{
+        const struct owmi_host *h = s->host;
+        owmi_instance *inst = h->instance_new(req, "Sample_CounterPair");
+        char left[128], right[128];
+
+        if (!inst)
+                return h->error(req, OWMI_E_OUT_OF_MEMORY, "cannot make a Sample_CounterPair");
+        snprintf(left, sizeof(left), "Sample_Counter.Name=\"%.63s\"", a->name);
+        snprintf(right, sizeof(right), "Sample_Counter.Name=\"%.63s\"", b->name);
+        if (h->set_reference(inst, "Left", left) < 0 || h->set_reference(inst, "Right", right) < 0) {
+                h->instance_free(inst);
+                return h->error(req, OWMI_E_FAILED, "cannot fill a pair");
+        }
+        return h->post(req, inst);
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcasecmp(((const struct counter *) a)->name, ((const struct counter *) b)->name);
+}
+
+static int sample_enumerate(void *state, owmi_request *req, const char *class_name)
+{
+        struct sample *s = state;
+        const struct owmi_host *h = s->host;
+        int r = 0;
+
+        if (strcasecmp(class_name, "Sample_Broken") == 0) {
+                /* what a buggy provider might do: the object manager must cope */
+                owmi_instance *wrong = h->instance_new(req, "Sample_Counter");
+                owmi_instance *keyless = h->instance_new(req, "Sample_Broken");
+
+                if (wrong && h->set_string(wrong, "Name", "wrong-class") == 0)
+                        h->post(req, wrong);
+                else
+                        h->instance_free(wrong);
+                h->post(req, keyless);
+                return 0;
+        }
+        pthread_mutex_lock(&s->lock);
+        if (strcasecmp(class_name, "Sample_Counter") == 0) {
+                for (size_t i = 0; i < s->count && r == 0; i++)
+                        r = post_counter(s, req, &s->counters[i]);
+        } else if (strcasecmp(class_name, "Sample_CounterPair") == 0) {
+                struct counter sorted[MAX_COUNTERS];
+
+                memcpy(sorted, s->counters, s->count * sizeof(sorted[0]));
+                qsort(sorted, s->count, sizeof(sorted[0]), by_name);
+                for (size_t i = 0; i + 1 < s->count && r == 0; i++)
+                        r = post_pair(s, req, &sorted[i], &sorted[i + 1]);
+        } else {
+                r = h->error(req, OWMI_E_INVALID_CLASS, "the sample provider has no class '%s'",
+                             class_name);
+        }
+        pthread_mutex_unlock(&s->lock);
+        /* post() != 0: the caller stopped; that is not our error */
+        return r < 0 ? r : 0;
+}
+
+static int sample_get(void *state, owmi_request *req, const owmi_instance *keys)
+{
+        struct sample *s = state;
+        const struct owmi_host *h = s->host;
+        const char *name;
+        struct counter *c;
+        int r;
+
+        if (strcasecmp(h->class_name(keys), "Sample_Counter") != 0)
+                return h->error(req, OWMI_E_NOT_SUPPORTED, "get is only for Sample_Counter");
+        if (h->get_string(keys, "Name", &name) < 0)
+                return h->error(req, OWMI_E_INVALID_OBJECT_PATH, "Name is required");
+        pthread_mutex_lock(&s->lock);
+        c = find(s, name);
+        r = c ? post_counter(s, req, c) : h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name);
+        pthread_mutex_unlock(&s->lock);
+        return r < 0 ? r : 0;
+}
+
+static int sample_put(void *state, owmi_request *req, const owmi_instance *inst, unsigned flags)
+{
+        struct sample *s = state;
+        const struct owmi_host *h = s->host;
+        const char *name;
+        uint64_t value = 0, step = 1;
+        struct counter *c;
+        int r = 0;
+
+        if (strcasecmp(h->class_name(inst), "Sample_Counter") != 0)
+                return h->error(req, OWMI_E_NOT_SUPPORTED, "put is only for Sample_Counter");
+        if (h->get_string(inst, "Name", &name) < 0 || !name[0] || strlen(name) >= NAME_MAX_LEN)
+                return h->error(req, OWMI_E_INVALID_PARAMETER, "a Name of 1 to %d characters is "
+                                "required", NAME_MAX_LEN - 1);
+        h->get_uint(inst, "Value", &value);
+        if (h->get_uint(inst, "Step", &step) == 0 && (step == 0 || step > UINT32_MAX))
+                return h->error(req, OWMI_E_VALUE_OUT_OF_RANGE, "Step must be 1 to 4294967295");
+        pthread_mutex_lock(&s->lock);
+        c = find(s, name);
+        if (c && (flags & OWMI_PUT_CREATE_ONLY))
+                r = h->error(req, OWMI_E_ALREADY_EXISTS, "counter '%s' exists", name);
+        else if (!c && (flags & OWMI_PUT_UPDATE_ONLY))
+                r = h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name);
+        else if (!c && s->count == MAX_COUNTERS)
+                r = h->error(req, OWMI_E_QUOTA_VIOLATION, "at most %d counters", MAX_COUNTERS);
+        if (r == 0) {
+                if (!c) {
+                        c = &s->counters[s->count++];
+                        snprintf(c->name, sizeof(c->name), "%s", name);
+                }
+                c->value = value;
+                c->step = (uint32_t) step;
+                c->updated_usec = now_usec();
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static int sample_remove(void *state, owmi_request *req, const owmi_instance *keys)
+{
+        struct sample *s = state;
+        const struct owmi_host *h = s->host;
+        const char *name;
+        struct counter *c;
+        int r = 0;
+
+        if (h->get_string(keys, "Name", &name) < 0)
+                return h->error(req, OWMI_E_INVALID_OBJECT_PATH, "Name is required");
+        pthread_mutex_lock(&s->lock);
+        c = find(s, name);
+        if (!c)
+                r = h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name);
+        else
+                *c = s->counters[--s->count];
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static int sample_exec_method(void *state, owmi_request *req, const char *class_name,
+                              const owmi_instance *target, const char *method,
+                              const owmi_instance *in, owmi_instance *out)
+{
+        struct sample *s = state;
+        const struct owmi_host *h = s->host;
+        int r = 0;
+
+        (void) class_name;
+        pthread_mutex_lock(&s->lock);
+        if (strcasecmp(method, "Increment") == 0) {
+                const char *name = NULL;
+                uint64_t by = 0;
+                struct counter *c;
+
+                if (h->get_string(target, "Name", &name) < 0 || !(c = find(s, name))) {
+                        r = h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name ? name : "");
+                } else {
+                        if (!in || h->get_uint(in, "By", &by) < 0)
+                                by = c->step;
+                        h->set_uint(out, "Previous", c->value);
+                        c->value += by;
+                        c->updated_usec = now_usec();
+                        h->set_uint(out, "ReturnValue", c->value);
+                }
+        } else if (strcasecmp(method, "ResetAll") == 0) {
+                for (size_t i = 0; i < s->count; i++)
+                        s->counters[i].value = 0;
+                h->set_uint(out, "ReturnValue", s->count);
+        } else if (strcasecmp(method, "Stats") == 0) {
+                h->set_uint(out, "ChecksumsComputed", s->checksums);
+                h->set_uint(out, "ReturnValue", 0);
+        } else {
+                r = h->error(req, OWMI_E_INVALID_METHOD, "no method '%s'", method);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static const struct owmi_provider sample_provider = {
+        .abi = OWMI_PROVIDER_ABI,
+        .name = "Sample",
+        .init = sample_init,
+        .fini = sample_fini,
+        .enumerate = sample_enumerate,
+        .get = sample_get,
+        .put = sample_put,
+        .remove = sample_remove,
+        .exec_method = sample_exec_method,
+};
+
+__attribute__((visibility("default")))
+const struct owmi_provider *owmi_provider_entry(unsigned abi);
+
+const struct owmi_provider *owmi_provider_entry(unsigned abi)
+{
+        return abi == OWMI_PROVIDER_ABI ? &sample_provider : NULL;
+}
