@@ -35,7 +35,9 @@
  * request fails with WBEM_E_PROVIDER_FAILURE; it never reaches the client.
  *
  * Threads: callbacks may run on several threads at once for different
- * requests; the provider's state must allow that (or lock).
+ * requests; the provider's state must allow that (or lock).  post() may
+ * call back into the provider (an association walk asks for the objects a
+ * posted association points at): never hold a lock across post().
  */
 #ifndef OPENWMI_PROVIDER_H
 #define OPENWMI_PROVIDER_H

@@ -10,6 +10,7 @@
  * with garbage on purpose.  Its MOF is sample.mof beside this file.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,26 @@ static uint64_t checksum(const struct counter *c)
         return h;
 }
 
+static bool count_checksum(struct sample *s)
+{
+        pthread_mutex_lock(&s->lock);
+        s->checksums++;
+        pthread_mutex_unlock(&s->lock);
+        return true;
+}
+
+/* A copy of the counters, so results are posted without the lock held. */
+static size_t snapshot(struct sample *s, struct counter *out)
+{
+        size_t n;
+
+        pthread_mutex_lock(&s->lock);
+        n = s->count;
+        memcpy(out, s->counters, n * sizeof(out[0]));
+        pthread_mutex_unlock(&s->lock);
+        return n;
+}
+
 static int sample_init(const struct owmi_host *host, void **ret_state)
 {
         static const char *const names[] = { "alpha", "beta", "gamma" };
@@ -92,7 +113,8 @@ static void sample_fini(void *state)
         free(s);
 }
 
-/* The caller holds the lock. */
+/* Called without the lock: post() may call back into this provider
+ * (an association walk asks for the instances a pair points at). */
 static int post_counter(struct sample *s, owmi_request *req, const struct counter *c)
 {
         const struct owmi_host *h = s->host;
@@ -103,8 +125,8 @@ static int post_counter(struct sample *s, owmi_request *req, const struct counte
         if (h->set_string(inst, "Name", c->name) < 0 || h->set_uint(inst, "Value", c->value) < 0 ||
             h->set_uint(inst, "Step", c->step) < 0 ||
             h->set_datetime(inst, "Updated", c->updated_usec, 0) < 0 ||
-            (h->wants_property(req, "Checksum") &&
-             (s->checksums++, h->set_uint(inst, "Checksum", checksum(c)) < 0))) {
+            (h->wants_property(req, "Checksum") && count_checksum(s) &&
+             h->set_uint(inst, "Checksum", checksum(c)) < 0)) {
                 h->instance_free(inst);
                 return h->error(req, OWMI_E_FAILED, "cannot fill counter '%s'", c->name);
         }
@@ -152,22 +174,23 @@ static int sample_enumerate(void *state, owmi_request *req, const char *class_na
                 h->post(req, keyless);
                 return 0;
         }
-        pthread_mutex_lock(&s->lock);
         if (strcasecmp(class_name, "Sample_Counter") == 0) {
-                for (size_t i = 0; i < s->count && r == 0; i++)
-                        r = post_counter(s, req, &s->counters[i]);
+                struct counter copy[MAX_COUNTERS];
+                size_t n = snapshot(s, copy);
+
+                for (size_t i = 0; i < n && r == 0; i++)
+                        r = post_counter(s, req, &copy[i]);
         } else if (strcasecmp(class_name, "Sample_CounterPair") == 0) {
                 struct counter sorted[MAX_COUNTERS];
+                size_t n = snapshot(s, sorted);
 
-                memcpy(sorted, s->counters, s->count * sizeof(sorted[0]));
-                qsort(sorted, s->count, sizeof(sorted[0]), by_name);
-                for (size_t i = 0; i + 1 < s->count && r == 0; i++)
+                qsort(sorted, n, sizeof(sorted[0]), by_name);
+                for (size_t i = 0; i + 1 < n && r == 0; i++)
                         r = post_pair(s, req, &sorted[i], &sorted[i + 1]);
         } else {
                 r = h->error(req, OWMI_E_INVALID_CLASS, "the sample provider has no class '%s'",
                              class_name);
         }
-        pthread_mutex_unlock(&s->lock);
         /* post() != 0: the caller stopped; that is not our error */
         return r < 0 ? r : 0;
 }
@@ -177,7 +200,7 @@ static int sample_get(void *state, owmi_request *req, const owmi_instance *keys)
         struct sample *s = state;
         const struct owmi_host *h = s->host;
         const char *name;
-        struct counter *c;
+        struct counter *c, found;
         int r;
 
         if (strcasecmp(h->class_name(keys), "Sample_Counter") != 0)
@@ -186,8 +209,11 @@ static int sample_get(void *state, owmi_request *req, const owmi_instance *keys)
                 return h->error(req, OWMI_E_INVALID_OBJECT_PATH, "Name is required");
         pthread_mutex_lock(&s->lock);
         c = find(s, name);
-        r = c ? post_counter(s, req, c) : h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name);
+        if (c)
+                found = *c;
         pthread_mutex_unlock(&s->lock);
+        r = c ? post_counter(s, req, &found) : h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'",
+                                                        name);
         return r < 0 ? r : 0;
 }
 
