@@ -710,7 +710,12 @@ static int format_value(const struct cim_value *v, unsigned flags, unsigned dept
                 return strbuf_addf(out, "%u", (unsigned) v->v.char16);
         case CIM_TYPE_REAL32: case CIM_TYPE_REAL64:
                 return format_real(v->v.real, out);
-        case CIM_TYPE_STRING: case CIM_TYPE_REFERENCE:
+        case CIM_TYPE_STRING:
+                /* a string key is its text, even one that reads like a path */
+                if (owmi_utf8_invalid_at(v->v.string, strlen(v->v.string)))
+                        return -EINVAL;
+                return format_quoted(v->v.string, out);
+        case CIM_TYPE_REFERENCE:
                 return format_text_value(v->v.string, flags, depth, out);
         case CIM_TYPE_DATETIME:
                 cim_datetime_format(&v->v.datetime, dt);

@@ -149,6 +149,7 @@ int cim_value_copy(struct cim_value *dst, const struct cim_value *src)
         }
         if (src->is_array) {
                 tmp.v.items = NULL;
+                tmp.alloc = src->count;
                 if (src->count > 0) {
                         tmp.v.items = owmi_calloc(src->count, sizeof(*tmp.v.items));
                         if (!tmp.v.items)
@@ -243,10 +244,18 @@ int cim_value_array_append(struct cim_value *array, struct cim_value *item)
 
         if (array->count == UINT32_MAX)
                 return -E2BIG;
-        items = owmi_reallocarray(array->v.items, (size_t) array->count + 1, sizeof(*items));
-        if (!items)
-                return -ENOMEM;
-        array->v.items = items;
+        /* grow geometrically: a million appends cost a few dozen reallocs */
+        if (array->count >= array->alloc) {
+                uint32_t want = array->count < 4 ? 4 :
+                                array->count > UINT32_MAX / 2 ? UINT32_MAX : array->count * 2;
+
+                items = owmi_reallocarray(array->v.items, want, sizeof(*items));
+                if (!items)
+                        return -ENOMEM;
+                array->v.items = items;
+                array->alloc = want;
+        }
+        items = array->v.items;
         items[array->count] = *item;
         items[array->count].is_array = false;
         array->count++;

@@ -44,6 +44,7 @@ struct cim_value {
         bool is_array;
         bool is_null;
         uint32_t count;                  /* arrays: number of items */
+        uint32_t alloc;                  /* arrays: items allocated, when known (0: count) */
         union {
                 bool boolean;
                 uint64_t u64;            /* UINT8..UINT64 */

@@ -802,31 +802,6 @@ static int resolve_value(struct compiler *c, const struct mof_value *mv, const s
         return cim_value_copy(ret, &mv->value);
 }
 
-static int create_namespace(struct compiler *c, struct mof_decl *d, struct cim_object *inst)
-{
-        const struct cim_property *name = cim_object_find_property(inst, "Name");
-        struct owmi_error err = { 0 };
-        struct strbuf sb = STRBUF_INIT;
-        int r;
-
-        if (!name || name->value.is_null || name->value.type != CIM_TYPE_STRING)
-                return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_ILLEGAL_NULL, &d->pos,
-                                     "instance of __NAMESPACE needs a Name");
-        strbuf_addf(&sb, "%s/%s", d->namespace, name->value.v.string);
-        if (strbuf_error(&sb) < 0)
-                return -ENOMEM;
-        if (repo_namespace_exists(c->repo, sb.buf)) {
-                strbuf_release(&sb);
-                return 0;
-        }
-        r = repo_namespace_create(c->repo, sb.buf, &err);
-        strbuf_release(&sb);
-        if (r < 0)
-                return report_repo_error(c, &d->pos, r, &err);
-        c->unit.stats.namespaces++;
-        return 0;
-}
-
 /* Build (once) and store the instance of a declaration.  *ret is
  * borrowed from the declaration. */
 static int compile_instance(struct compiler *c, struct mof_decl *d, struct cim_object **ret)
@@ -939,12 +914,15 @@ static int store_instance(struct compiler *c, struct mof_decl *d)
 
         if (r < 0)
                 return r;
-        if (owmi_strcasecmp(inst->class_name, "__NAMESPACE") == 0)
-                return create_namespace(c, d, inst);
+        /* an instance of __NAMESPACE creates the namespace (the repository
+         * does it, with its checks on the name) */
         r = repo_instance_put(c->repo, d->namespace, inst, REPO_PUT_CREATE_OR_UPDATE, &err);
         if (r < 0)
                 return report_repo_error(c, &d->pos, r, &err);
-        c->unit.stats.instances++;
+        if (owmi_strcasecmp(inst->class_name, "__NAMESPACE") == 0)
+                c->unit.stats.namespaces++;
+        else
+                c->unit.stats.instances++;
         return 0;
 }
 

@@ -391,6 +391,8 @@ static int lex_number(struct mof_lexer *lx, struct mof_token *tok)
                 tok->u.real = strtod(text, &rest);
                 if (*rest || rest == text)
                         return set_error(lx, tok, "bad real number");
+                if (isinf(tok->u.real))
+                        return set_error(lx, tok, "real number out of range for real64");
                 tok->kind = MOF_TOK_REAL;
                 return 0;
         }
@@ -591,8 +593,25 @@ int mof_source_decode(const unsigned char *data, size_t len, char **ret, size_t 
         } else if (len >= 4 && data[0] == 0 && data[2] == 0 && data[1] && data[3]) {
                 utf16 = big_endian = true;
         }
-        if (utf16)
-                return owmi_utf16_to_utf8(data + skip, len - skip, big_endian, ret, ret_len);
+        if (utf16) {
+                int r;
+
+                if ((len - skip) % 2) {
+                        if (ret_offset)
+                                *ret_offset = len - 1;
+                        return -EILSEQ; /* half a UTF-16 unit */
+                }
+                r = owmi_utf16_to_utf8(data + skip, len - skip, big_endian, ret, ret_len);
+                if (r < 0)
+                        return r;
+                if (memchr(*ret, '\0', *ret_len)) {
+                        if (ret_offset)
+                                *ret_offset = skip + 2 * strlen(*ret);
+                        owmi_free(*ret);
+                        return -EILSEQ;
+                }
+                return 0;
+        }
         bad = owmi_utf8_invalid_at((const char *) data + skip, len - skip);
         if (bad) {
                 if (ret_offset)

@@ -259,13 +259,14 @@ static int parse_scalar(struct parser *p, struct mof_value *mv, struct cim_value
                         if (!d->namespace)
                                 return p->fatal = -ENOMEM;
                         cim_value_init_null(ret, CIM_TYPE_OBJECT, false);
-                        if (++p->depth > MOF_MAX_NESTING) {
+                        if (p->depth >= MOF_MAX_NESTING) {
                                 struct mof_pos here = pos_here(p);
 
                                 p->recovering = true;
                                 return mof_unit_diag(p->unit, MOF_ERROR, OWMI_E_INVALID_SYNTAX,
                                                      &here, "embedded instances nested too deep");
                         }
+                        p->depth++;
                         r = parse_instance_body(p, d);
                         p->depth--;
                         return r;
@@ -328,6 +329,14 @@ static int parse_value(struct parser *p, struct mof_value *mv)
                 struct cim_value item;
                 struct mof_value *slot = NULL;
 
+                if (mv->value.count >= MOF_MAX_ARRAY) {
+                        struct mof_pos here = pos_here(p);
+
+                        p->recovering = true;
+                        return mof_unit_diag(p->unit, MOF_ERROR, OWMI_E_QUOTA_VIOLATION, &here,
+                                             "array value with more than %d elements",
+                                             MOF_MAX_ARRAY);
+                }
                 cim_value_init_null(&item, CIM_TYPE_NONE, false);
                 if (at_kw(p, "instance") && !(slot = embedded_slot(p, mv)))
                         return p->fatal;
@@ -1390,8 +1399,10 @@ int mof_parse_file(struct mof_unit *u, const char *path, const struct mof_pos *i
 
         if (u->include_depth >= MOF_MAX_INCLUDE_DEPTH)
                 return mof_unit_diag(u, MOF_ERROR, OWMI_E_INVALID_PARAMETER, &at,
-                                     "includes nested deeper than %d (a cycle?)",
-                                     MOF_MAX_INCLUDE_DEPTH);
+                                     "includes nested deeper than %d", MOF_MAX_INCLUDE_DEPTH);
+        if (u->stats.files >= MOF_MAX_FILES)
+                return mof_unit_diag(u, MOF_ERROR, OWMI_E_QUOTA_VIOLATION, &at,
+                                     "more than %d files in one compile", MOF_MAX_FILES);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 int e = errno;
@@ -1401,11 +1412,22 @@ int mof_parse_file(struct mof_unit *u, const char *path, const struct mof_pos *i
                 return mof_unit_diag(u, MOF_ERROR, OWMI_E_NOT_FOUND, &at, "cannot read '%s': %s",
                                      path, fd >= 0 && !e ? "not a regular file" : strerror(e));
         }
-        if ((uint64_t) st.st_size > MOF_MAX_FILE_SIZE) {
+        if ((uint64_t) st.st_size > MOF_MAX_FILE_SIZE ||
+            u->bytes_read + (uint64_t) st.st_size > MOF_MAX_UNIT_SIZE) {
                 close(fd);
-                return mof_unit_diag(u, MOF_ERROR, OWMI_E_INVALID_PARAMETER, &at,
-                                     "'%s' is larger than %u MiB", path, MOF_MAX_FILE_SIZE >> 20);
+                return mof_unit_diag(u, MOF_ERROR, OWMI_E_QUOTA_VIOLATION, &at,
+                                     "'%s' takes the compile over %u MiB", path,
+                                     MOF_MAX_UNIT_SIZE >> 20);
         }
+        /* a file that includes itself, directly or not, would never end */
+        for (unsigned i = 0; i < u->include_depth; i++) {
+                if (u->stack[i].dev == st.st_dev && u->stack[i].ino == st.st_ino) {
+                        close(fd);
+                        return mof_unit_diag(u, MOF_ERROR, OWMI_E_INVALID_PARAMETER, &at,
+                                             "'%s' includes itself", path);
+                }
+        }
+        u->bytes_read += (uint64_t) st.st_size;
         data = owmi_malloc((size_t) st.st_size + 1);
         if (!data) {
                 close(fd);
@@ -1427,11 +1449,14 @@ int mof_parse_file(struct mof_unit *u, const char *path, const struct mof_pos *i
                 struct mof_pos f = { mof_unit_intern_file(u, path), 0, 0 };
 
                 return mof_unit_diag(u, MOF_ERROR, OWMI_E_INVALID_SYNTAX, &f,
-                                     "invalid UTF-8 at byte offset %zu", bad);
+                                     "invalid text at byte offset %zu (bad UTF-8, a NUL "
+                                     "character, or half a UTF-16 unit)", bad);
         }
         if (r < 0)
                 return r;
         u->stats.files++;
+        u->stack[u->include_depth].dev = st.st_dev;
+        u->stack[u->include_depth].ino = st.st_ino;
         u->include_depth++;
         r = mof_parse_text(u, path, text, text_len);
         u->include_depth--;

@@ -6,6 +6,8 @@
 #ifndef OWMI_MOF_PARSER_H
 #define OWMI_MOF_PARSER_H
 
+#include <sys/types.h>
+
 #include "base/hashmap.h"
 #include "mof/ast.h"
 #include "mof/mof.h"
@@ -14,6 +16,9 @@
 #define MOF_MAX_INCLUDE_DEPTH 32
 #define MOF_MAX_NESTING 32          /* embedded instances, nested arrays */
 #define MOF_MAX_FILE_SIZE (64u << 20)
+#define MOF_MAX_UNIT_SIZE (256u << 20)    /* all files of one compile */
+#define MOF_MAX_FILES 20000               /* files of one compile, includes too */
+#define MOF_MAX_ARRAY 1000000             /* elements of one array value */
 
 struct mof_unit {
         const struct mof_options *opts;
@@ -25,6 +30,11 @@ struct mof_unit {
         char *namespace;            /* current #pragma namespace */
         unsigned class_flags;       /* current #pragma classflags */
         unsigned include_depth;
+        struct {
+                dev_t dev;
+                ino_t ino;
+        } stack[MOF_MAX_INCLUDE_DEPTH]; /* files being read, to refuse cycles */
+        uint64_t bytes_read;
         size_t max_errors;
         size_t errors;              /* errors reported so far */
         bool stopped;               /* too many errors */

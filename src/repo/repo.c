@@ -916,50 +916,65 @@ out:
 static int path_relpath(struct repo *repo, const struct repo_ns *ns, const struct cim_objpath *path,
                         struct strbuf *out, struct owmi_error *err)
 {
-        struct cim_objpath named = { 0 };
+        struct cim_objpath typed = { 0 };
         struct cim_object *cls = NULL;
-        const struct cim_property *key = NULL;
         int r;
 
         if (!path->class_name)
                 return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
                                       "object path names no class");
-        if (path->key_count != 1 || path->keys[0].name)
-                goto format;
         r = class_load(repo, ns, path->class_name, &cls, NULL, err);
         if (r < 0)
                 return r;
         if (r == 0)
                 return owmi_error_set(err, OWMI_E_INVALID_CLASS, "class '%s' does not exist",
                                       path->class_name);
-        for (size_t i = 0; i < cls->prop_count; i++) {
-                if (!cim_property_is_key(&cls->props[i]))
-                        continue;
-                if (key) {
-                        cim_object_free(cls);
-                        return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH,
-                                              "class '%s' has more than one key; name them",
-                                              path->class_name);
+        /* keys as the class declares them: "5", 5 and 0x5 are one uint32
+         * key, and a string key stays the text it is */
+        r = cim_objpath_copy(&typed, path);
+        for (size_t i = 0; r >= 0 && i < typed.key_count; i++) {
+                struct cim_keybinding *k = &typed.keys[i];
+                const struct cim_property *key = NULL;
+                struct cim_value v;
+
+                size_t keys = 0;
+
+                for (size_t j = 0; j < cls->prop_count; j++) {
+                        const struct cim_property *p = &cls->props[j];
+
+                        if (!cim_property_is_key(p))
+                                continue;
+                        keys++;
+                        if (!k->name || owmi_strcasecmp(k->name, p->name) == 0)
+                                key = p;
                 }
-                key = &cls->props[i];
-        }
-        if (!key) {
-                cim_object_free(cls);
-                return owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH, "class '%s' has no key",
-                                      path->class_name);
-        }
-        r = cim_objpath_copy(&named, path);
-        if (r >= 0) {
-                named.keys[0].name = owmi_strdup(key->name);
-                if (!named.keys[0].name)
+                if (!k->name && keys != 1)
+                        key = NULL; /* Class="v" needs a class with one key */
+                if (!key) {
+                        r = owmi_error_set(err, OWMI_E_INVALID_OBJECT_PATH, k->name ?
+                                           "'%s' is not a key of class '%s'" :
+                                           "%sclass '%s' has more than one key; name them",
+                                           k->name ? k->name : "", path->class_name);
+                        break;
+                }
+                if (cim_value_convert(&k->value, key->type, false, &v, NULL) < 0) {
+                        r = owmi_error_set(err, OWMI_E_NOT_FOUND,
+                                           "no instance of '%s' has that %s", path->class_name,
+                                           key->name);
+                        break;
+                }
+                cim_value_release(&k->value);
+                k->value = v;
+                if (!k->name && !(k->name = owmi_strdup(key->name)))
                         r = -ENOMEM;
         }
+        if (r == -ENOMEM)
+                r = oom(err);
         cim_object_free(cls);
-        r = r < 0 ? oom(err) : format_relpath(&named, out, err);
-        cim_objpath_release(&named);
+        if (r >= 0)
+                r = format_relpath(&typed, out, err);
+        cim_objpath_release(&typed);
         return r;
-format:
-        return format_relpath(path, out, err);
 }
 
 /* Read a found instance row: blob (column 0) into *ret_obj and stored key
@@ -1763,8 +1778,10 @@ static int enumerate_objects(struct repo *repo, const struct repo_ns *ns, enum s
                              struct owmi_error *err)
 {
         sqlite3_stmt *stmt;
-        int r = stmt_acquire(repo, id, &stmt, err);
+        int r;
 
+        class_cache_check(repo); /* classes are rebuilt through the cache below */
+        r = stmt_acquire(repo, id, &stmt, err);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(stmt, 1, ns->id);
@@ -1948,7 +1965,7 @@ static int instance_put_namespace(struct repo *repo, const struct repo_ns *ns,
                 return owmi_error_set(err, OWMI_E_ILLEGAL_NULL,
                                       "key property 'Name' of '__NAMESPACE' is NULL");
         if ((size_t) snprintf(child, sizeof(child), "%s/%s", ns->name, name->v.string) >= sizeof(child) ||
-            strchr(name->v.string, '/') || strchr(name->v.string, '\\'))
+            !cim_name_is_valid_identifier(name->v.string))
                 return owmi_error_set(err, OWMI_E_INVALID_NAMESPACE, "invalid namespace name '%s'",
                                       name->v.string);
         r = ns_normalize(child, norm, err);

@@ -611,18 +611,21 @@ static void test_equal_values(void **state)
         assert_int_equal(cim_objpath_add_key(&b, "ref", &v), 0);
         assert_true(cim_objpath_equal(&a, &b));
         assert_true(cim_objpath_equal(&b, &a));
-        /* both format the same but for the case of names */
+        /* a reference is written canonically; a string key is its own text,
+         * even when it reads like a path (two such strings are two keys) */
         {
                 char *sa = format(&a, 0), *sb = format(&b, 0);
 
-                assert_int_equal(owmi_strcasecmp(sa, sb), 0);
                 assert_string_equal(sa, "C.ch=65,n=7,r=0.5,ref=\"\\\\\\\\.\\\\root\\\\cimv2:X.a=1,b=2\","
                                         "t=\"20230101120000.000000+060\"");
+                assert_non_null(strstr(sb, "ref=\"root/cimv2:x.A=1,B=2\""));
                 owmi_free(sa);
                 owmi_free(sb);
         }
         check_round_trip(&a, 0);
-        check_round_trip(&b, CIM_OBJPATH_DMTF);
+        check_round_trip(&a, CIM_OBJPATH_DMTF);
+        /* b's string key reads back as a reference (text carries no types;
+         * the repository converts keys to the class's types) */
         cim_value_set_bool(&v, true);
         assert_int_equal(cim_objpath_add_key(&a, "z", &v), 0);
         assert_false(cim_objpath_equal(&a, &b));
