@@ -173,3 +173,12 @@ int owmi_utf16_to_utf8(const unsigned char *data, size_t len, bool big_endian,
                 *ret_len = o;
         return 0;
 }
+
+size_t owmi_utf8_length(const char *s)
+{
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += ((unsigned char) *s & 0xc0) != 0x80; /* count lead bytes only */
+        return n;
+}

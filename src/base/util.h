@@ -29,6 +29,8 @@ uint64_t owmi_hash_ci(const char *s);
  * U+10FFFF; NUL is valid): 0 if valid, else the byte offset + 1 of the
  * first byte of the first invalid or truncated sequence. */
 size_t owmi_utf8_invalid_at(const char *s, size_t len);
+/* Characters (code points) of a valid UTF-8 string. */
+size_t owmi_utf8_length(const char *s);
 /* Append the UTF-8 form of code point cp to buf (at least 4 bytes); returns
  * bytes written, 0 for an invalid code point. */
 size_t owmi_utf8_encode(uint32_t cp, char *buf);

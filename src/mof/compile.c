@@ -257,13 +257,22 @@ static int apply_qualifiers(struct compiler *c, const char *ns,
                                               CIM_FLAVOR_RESTRICTED : 0, mq->flavor_set);
                 }
                 old = cim_qualifier_list_find(target, mq->name);
-                if (old && old->propagated && (old->flavor & CIM_FLAVOR_DISABLE_OVERRIDE) &&
-                    !cim_value_equal(&old->value, &value)) {
-                        cim_value_release(&value);
-                        result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_OVERRIDE_NOT_ALLOWED,
-                                               &mq->pos, "qualifier '%s' cannot be overridden "
-                                               "(DisableOverride)", name);
-                        continue;
+                if (old && old->propagated && (old->flavor & CIM_FLAVOR_DISABLE_OVERRIDE)) {
+                        /* neither the value may change nor the flavors that
+                         * keep it fixed below (DisableOverride, ToSubclass) */
+                        uint32_t merged = merge_flavor(old->flavor, mq->flavor_set);
+                        uint32_t kept = CIM_FLAVOR_DISABLE_OVERRIDE |
+                                        (old->flavor & CIM_FLAVOR_TO_SUBCLASS);
+
+                        if (!cim_value_equal(&old->value, &value) || (merged & kept) != kept) {
+                                cim_value_release(&value);
+                                result = mof_unit_diag(&c->unit, MOF_ERROR,
+                                                       OWMI_E_OVERRIDE_NOT_ALLOWED, &mq->pos,
+                                                       "qualifier '%s' cannot be overridden "
+                                                       "(DisableOverride)", name);
+                                continue;
+                        }
+                        flavor = merged;
                 }
                 if (cim_qualifier_list_set(target, name, &value, flavor) < 0) {
                         cim_value_release(&value);
@@ -648,6 +657,19 @@ static int compile_class(struct compiler *c, struct mof_decl *d)
                 goto fail;
         if (r < 0)
                 result = r;
+        if (cim_object_is_singleton(cls) && cim_object_key_count(cls) > 0)
+                result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_CANNOT_BE_SINGLETON, &d->name_pos,
+                                       "singleton class '%s' cannot have key properties", d->name);
+        if (result >= 0 && cim_object_is_association(cls)) {
+                size_t refs = 0;
+
+                for (size_t i = 0; i < cls->prop_count; i++)
+                        refs += cls->props[i].type == CIM_TYPE_REFERENCE;
+                if (refs < 2)
+                        result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_ASSOCIATION,
+                                               &d->name_pos, "association '%s' needs at least two "
+                                               "references", d->name);
+        }
         if (cim_object_is_abstract(cls) && cim_qualifier_list_flag(&cls->qualifiers, "Terminal"))
                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_CANNOT_BE_ABSTRACT, &d->name_pos,
                                        "class '%s' cannot be both Abstract and Terminal", d->name);
@@ -837,14 +859,29 @@ static int compile_instance(struct compiler *c, struct mof_decl *d, struct cim_o
         if (!inst)
                 return -ENOMEM;
         d->compiling = true;
+        /* WMI keeps qualifiers written on an instance and its values */
+        r = apply_qualifiers(c, ns, &d->qualifiers, CIM_SCOPE_INSTANCE, &inst->qualifiers, false);
+        if (r == -ENOMEM)
+                goto fail;
+        if (r < 0)
+                result = r;
         for (size_t i = 0; i < d->assignment_count; i++) {
                 const struct mof_assignment *a = &d->assignments[i];
-                const struct cim_property *p;
+                struct cim_property *p;
                 struct owmi_error err = { 0 };
                 struct cim_value v;
 
                 if (!a->name)
                         continue; /* broken by a syntax error, already reported */
+                for (size_t j = 0; j < i; j++) {
+                        if (d->assignments[j].name &&
+                            owmi_strcasecmp(d->assignments[j].name, a->name) == 0) {
+                                result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_PROPERTY,
+                                                       &a->pos, "property '%s' is given twice",
+                                                       a->name);
+                                goto next_assignment;
+                        }
+                }
                 p = cim_object_find_property(inst, a->name);
                 if (!p) {
                         result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_PROPERTY, &a->pos,
@@ -880,6 +917,37 @@ static int compile_instance(struct compiler *c, struct mof_decl *d, struct cim_o
                 if (r < 0)
                         result = mof_unit_diag(&c->unit, MOF_ERROR, err.code, &a->value.pos,
                                                "property '%s': %s", a->name, err.message);
+                r = apply_qualifiers(c, ns, &a->qualifiers, CIM_SCOPE_PROPERTY, &p->qualifiers, false);
+                if (r == -ENOMEM)
+                        goto fail;
+                if (r < 0)
+                        result = r;
+next_assignment:;
+        }
+        /* Required properties and MaxLen (research/wmi-semantics.md section 9) */
+        for (size_t i = 0; result >= 0 && i < cls->prop_count; i++) {
+                const struct cim_property *cp = &cls->props[i];
+                const struct cim_property *p = cim_object_find_property(inst, cp->name);
+                const struct cim_qualifier *maxlen = cim_qualifier_list_find(&cp->qualifiers, "MaxLen");
+
+                if (!p)
+                        continue;
+                /* WMI's mofcomp stores such instances; say so, refuse in strict mode */
+                enum mof_severity sev = c->unit.opts && c->unit.opts->strict ? MOF_ERROR : MOF_WARNING;
+                int q = 0;
+
+                if (cim_qualifier_list_flag(&cp->qualifiers, "Required") && p->value.is_null)
+                        q = mof_unit_diag(&c->unit, sev, OWMI_E_ILLEGAL_NULL, &d->name_pos,
+                                          "required property '%s' of this '%s' instance has no "
+                                          "value", p->name, cls->class_name);
+                if (maxlen && !maxlen->value.is_null && cim_type_is_integer(maxlen->value.type) &&
+                    p->type == CIM_TYPE_STRING && !p->value.is_null && !p->value.is_array &&
+                    owmi_utf8_length(p->value.v.string) > maxlen->value.v.u64)
+                        q = mof_unit_diag(&c->unit, sev, OWMI_E_VALUE_OUT_OF_RANGE, &d->name_pos,
+                                          "property '%s' is longer than its MaxLen(%llu)", p->name,
+                                          (unsigned long long) maxlen->value.v.u64);
+                if (q < 0)
+                        result = q;
         }
         for (size_t i = 0; result >= 0 && i < inst->prop_count; i++) {
                 if (cim_property_is_key(&inst->props[i]) && inst->props[i].value.is_null)

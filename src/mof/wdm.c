@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -178,9 +179,12 @@ static bool is_required_item(const struct cim_property *p)
 /* WmiDataId unique and contiguous from 1; keys; sizes; timestamps; types. */
 static int check_data_items(struct compiler *c, const struct mof_decl *d, const struct cim_object *cls)
 {
-        int64_t ids[1024];
+        int64_t *ids = calloc(cls->prop_count ? cls->prop_count : 1, sizeof(*ids));
         size_t n = 0;
         int result = 0;
+
+        if (!ids)
+                return -ENOMEM;
 
         for (size_t i = 0; i < cls->prop_count; i++) {
                 const struct cim_property *p = &cls->props[i];
@@ -209,8 +213,7 @@ static int check_data_items(struct compiler *c, const struct mof_decl *d, const 
                                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER,
                                                        pos, "WmiDataId(%lld) of '%s' is used twice",
                                                        (long long) id, p->name);
-                if (n < ELEMENTSOF(ids))
-                        ids[n++] = id;
+                ids[n++] = id;
                 size_is = cim_qualifier_list_string(&p->qualifiers, "WmiSizeIs");
                 if (size_is) {
                         const struct cim_property *count = cim_object_find_property(cls, size_is);
@@ -246,11 +249,15 @@ static int check_data_items(struct compiler *c, const struct mof_decl *d, const 
 
                 for (size_t j = 0; j < n && !found; j++)
                         found = ids[j] == (int64_t) want;
-                if (!found)
-                        return mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER, &d->name_pos,
-                                             "WmiDataId values of class '%s' must run from 1 to %zu "
-                                             "without gaps; %zu is missing", cls->class_name, n, want);
+                if (!found) {
+                        result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_QUALIFIER,
+                                               &d->name_pos, "WmiDataId values of class '%s' must "
+                                               "run from 1 to %zu without gaps; %zu is missing",
+                                               cls->class_name, n, want);
+                        break;
+                }
         }
+        free(ids);
         return result;
 }
 
@@ -298,7 +305,8 @@ int wdm_check_class(struct compiler *c, const struct mof_decl *d, const struct c
                 return r;
         if (r < 0)
                 result = r;
-        if (cim_qualifier_list_find(&cls->qualifiers, "Provider") && !block)
+        if (cim_qualifier_list_find(&cls->qualifiers, "Provider") &&
+            !cim_qualifier_list_flag(&cls->qualifiers, "Dynamic"))
                 result = mof_unit_diag(&c->unit, MOF_ERROR, OWMI_E_INVALID_PROVIDER_REGISTRATION,
                                        qualifier_pos(d, "Provider"), "class '%s' names a Provider but "
                                        "is not Dynamic", cls->class_name);

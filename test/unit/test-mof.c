@@ -319,6 +319,86 @@ static void test_class_rules(void **state)
         compile_fails_at("#pragma deleteclass(\"Nowhere\", FAIL)", 1, 1, OWMI_E_NOT_FOUND, "does not exist");
 }
 
+/* Rules an instance, a class or a qualifier must keep. */
+static void test_more_rules(void **state)
+{
+        struct repo *repo = new_repo();
+        struct cim_object *inst;
+        struct mof_diag_list diags = { 0 };
+
+        compile_fails_at("class T { [key] string K; uint32 V; };\n"
+                         "instance of T { K = \"a\"; V = 1;\n V = 2; };", 3, 2,
+                         OWMI_E_INVALID_PROPERTY, "given twice");
+        compile_fails_at("[Singleton] class S { [key] string K; };", 1, 19,
+                         OWMI_E_CANNOT_BE_SINGLETON, "singleton");
+        compile_fails_at("class P { [key] string K; };\n[Association] class A { P REF One; };", 2, 21,
+                         OWMI_E_INVALID_ASSOCIATION, "two references");
+        compile_fails_at("class T { real64 R = -1e999; };", 1, 23, OWMI_E_INVALID_SYNTAX,
+                         "out of range");
+        compile_fails_at("#pragma namespace(\"root\")\ninstance of __Namespace { Name = \"a/b\"; };",
+                         2, 1, OWMI_E_INVALID_NAMESPACE, "invalid namespace name");
+        /* DisableOverride cannot be lifted by restating the flavors */
+        compile_fails_at("Qualifier Key : boolean = false, Scope(property), Flavor(DisableOverride);\n"
+                         "class KA { [Key] string k; };\n"
+                         "class KB : KA { [Key : EnableOverride] string k; };", 3, 18,
+                         OWMI_E_OVERRIDE_NOT_ALLOWED, "DisableOverride");
+
+        /* qualifiers written on an instance are kept; Required/MaxLen warn */
+        assert_int_equal(compile(repo, "root/cimv2",
+                                 "class Q { [key] string K; [Required] string R; [MaxLen(2)] string M; };\n"
+                                 "[Tag(\"i\")] instance of Q { [Note(\"p\")] K = \"k\"; M = \"long\"; };",
+                                 &diags), 0);
+        assert_int_equal(diags.warnings, 2);
+        mof_diag_list_release(&diags);
+        inst = get_instance(repo, "Q.K=\"k\"");
+        assert_string_equal(cim_qualifier_list_string(&inst->qualifiers, "Tag"), "i");
+        assert_string_equal(cim_qualifier_list_string(&cim_object_find_property(inst, "K")->qualifiers,
+                                                      "Note"), "p");
+        cim_object_free(inst);
+
+        /* string keys are their text, even text that reads like a path */
+        compile_ok(repo, "class SK { [key] string k; string v; };\n"
+                         "instance of SK { k = \"A.a=1,b=2\"; v = \"first\"; };\n"
+                         "instance of SK { k = \"A.b=2,a=1\"; v = \"second\"; };\n"
+                         "class NK { [key] uint32 k; };\ninstance of NK { k = 2; };\n");
+        inst = get_instance(repo, "SK.k=\"A.a=1,b=2\"");
+        assert_string_equal(value_of(inst, "v")->v.string, "first");
+        cim_object_free(inst);
+        inst = get_instance(repo, "SK.k=\"A.b=2,a=1\"");
+        assert_string_equal(value_of(inst, "v")->v.string, "second");
+        cim_object_free(inst);
+        /* path keys take the declared type */
+        cim_object_free(get_instance(repo, "NK.k=\"2\""));
+        cim_object_free(get_instance(repo, "NK=0x2"));
+        repo_close(repo);
+}
+
+static void test_include_cycles(void **state)
+{
+        char a[4200], b[4200];
+        const char *files[] = { a };
+        struct repo *repo = new_repo();
+        struct mof_options opts = { .namespace = "root/cimv2" };
+        struct mof_diag_list diags = { 0 };
+        FILE *f;
+
+        snprintf(a, sizeof(a), "%s/cycle-a.mof", test_dir);
+        snprintf(b, sizeof(b), "%s/cycle-b.mof", test_dir);
+        f = fopen(a, "w");
+        fputs("#pragma include(\"cycle-b.mof\")\nclass CycleA {};\n", f);
+        fclose(f);
+        f = fopen(b, "w");
+        fputs("#pragma include(\"cycle-a.mof\")\nclass CycleB {};\n", f);
+        fclose(f);
+        assert_int_equal(mof_compile_files(repo, files, 1, &opts, &diags, NULL), -EINVAL);
+        assert_int_equal(diags.errors, 1);
+        assert_non_null(strstr(diags.items[0].message, "includes itself"));
+        assert_string_equal(diags.items[0].file, b);
+        assert_int_equal(diags.items[0].line, 1);
+        mof_diag_list_release(&diags);
+        repo_close(repo);
+}
+
 /* What WMI lets through with a warning, strict DMTF mode refuses. */
 static void test_strict_mode(void **state)
 {
@@ -457,6 +537,14 @@ static void test_utf16_source(void **state)
         assert_int_equal(mof_source_decode(buf, n, &out, &out_len, &bad), 0);
         assert_string_equal(out, text);
         owmi_free(out);
+        /* a NUL inside UTF-16 text, and half a UTF-16 unit, are refused */
+        {
+                static const unsigned char nul[] = { 0xff, 0xfe, 'a', 0, 0, 0, 'b', 0 };
+                static const unsigned char odd[] = { 0xff, 0xfe, 'a', 0, 'b' };
+
+                assert_int_equal(mof_source_decode(nul, sizeof(nul), &out, &out_len, &bad), -EILSEQ);
+                assert_int_equal(mof_source_decode(odd, sizeof(odd), &out, &out_len, &bad), -EILSEQ);
+        }
         /* invalid UTF-8 is refused with its offset */
         assert_int_equal(mof_source_decode((const unsigned char *) "ab\xff", 3, &out, &out_len, &bad),
                          -EILSEQ);
@@ -530,6 +618,8 @@ int main(void)
                 cmocka_unit_test(test_inheritance_and_overrides),
                 cmocka_unit_test(test_class_rules),
                 cmocka_unit_test(test_strict_mode),
+                cmocka_unit_test(test_more_rules),
+                cmocka_unit_test(test_include_cycles),
                 cmocka_unit_test(test_aliases_and_embedded),
                 cmocka_unit_test(test_namespaces_and_pragmas),
                 cmocka_unit_test(test_check_only),
