@@ -79,8 +79,10 @@ int mof_compile_buffer(struct repo *repo, const char *name, const char *data, si
                        struct mof_stats *ret_stats);
 
 /* Make sure a repository holds the project's own schema (the WMI system
- * classes in every namespace, the standard qualifiers, root/WMI's base
- * classes).  Compiles the embedded schema on first use; cheap otherwise. */
+ * classes in every namespace, root/default's identification, root/WMI's
+ * base classes).  Like WMI's, the namespaces declare no qualifiers: MOF
+ * that wants DMTF's checks includes its qualifiers.mof.  Compiles the
+ * embedded schema on first use; cheap otherwise. */
 int mof_bootstrap(struct repo *repo, struct owmi_error *err);
 
 /* Open the repository at path (NULL: repo_default_path()) and bootstrap it. */
