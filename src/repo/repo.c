@@ -1563,7 +1563,24 @@ static int rederive_children(struct repo *repo, const struct repo_ns *ns,
         stmt_release(repo, STMT_CLASS_CHILDREN, stmt);
 
         for (size_t i = 0; r >= 0 && i < count; i++) {
-                struct cim_object *fresh = rederive(parent, children[i]);
+                struct cim_object *fresh;
+
+                /* the new parent must still allow what the child overrides */
+                for (size_t j = 0; j < children[i]->prop_count; j++) {
+                        const struct cim_property *own = &children[i]->props[j];
+                        const struct cim_property *up = cim_object_find_property(parent, own->name);
+
+                        if (up && (up->type != own->type || up->is_array != own->is_array)) {
+                                r = owmi_error_set(err, OWMI_E_CLASS_HAS_CHILDREN,
+                                                   "subclass '%s' declares '%s' with another type "
+                                                   "than the new '%s' does", children[i]->class_name,
+                                                   own->name, parent->class_name);
+                                break;
+                        }
+                }
+                if (r < 0)
+                        break;
+                fresh = rederive(parent, children[i]);
 
                 if (!fresh) {
                         r = oom(err);
