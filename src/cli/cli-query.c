@@ -337,3 +337,138 @@ int cli_enum(struct cli *cli)
         cimom_free(cimom);
         return r;
 }
+
+/* A command-line value as a parameter of the method's type:
+ * "true"/"false" for booleans, numbers, datetimes and paths as text. */
+static int parse_argument(const struct cim_property *param, const char *text, struct cim_value *ret,
+                          struct owmi_error *err)
+{
+        struct cim_value in;
+        int r;
+
+        if (param->type == CIM_TYPE_BOOLEAN) {
+                if (owmi_strcasecmp(text, "true") && owmi_strcasecmp(text, "false") &&
+                    strcmp(text, "1") && strcmp(text, "0"))
+                        return owmi_error_set(err, OWMI_E_TYPE_MISMATCH,
+                                              "'%s' is not a boolean (true or false)", text);
+                cim_value_set_bool(ret, !owmi_strcasecmp(text, "true") || !strcmp(text, "1"));
+                return 0;
+        }
+        if (cim_type_is_real(param->type)) {
+                char *end;
+                double d = strtod(text, &end);
+
+                if (*end || end == text)
+                        return owmi_error_set(err, OWMI_E_TYPE_MISMATCH, "'%s' is not a number", text);
+                cim_value_set_real(ret, param->type, d);
+                return 0;
+        }
+        if (cim_value_set_string(&in, CIM_TYPE_STRING, text) < 0)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        r = cim_value_convert(&in, param->type, false, ret, err);
+        cim_value_release(&in);
+        return r;
+}
+
+/* The in-parameters object from Name=Value words; a name given more than
+ * once makes an array. */
+static int build_in_params(const struct cim_method *m, char **words, size_t count,
+                           struct cim_object **ret, struct owmi_error *err)
+{
+        struct cim_object *in = cim_object_new_class("__PARAMETERS", NULL);
+        int r = 0;
+
+        if (!in)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        in->genus = CIM_GENUS_INSTANCE;
+        for (size_t i = 0; r >= 0 && i < count; i++) {
+                char *eq = strchr(words[i], '=');
+                const struct cim_property *param;
+                struct cim_property *p;
+                struct cim_value v;
+
+                if (!eq) {
+                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                           "'%s': parameters are Name=Value", words[i]);
+                        break;
+                }
+                *eq = '\0';
+                param = cim_method_find_param(m, words[i]);
+                if (!param) {
+                        r = owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                           "method '%s' has no parameter '%s'", m->name, words[i]);
+                        break;
+                }
+                r = parse_argument(param, eq + 1, &v, err);
+                if (r < 0)
+                        break;
+                p = cim_object_find_property(in, param->name);
+                if (!p) {
+                        p = cim_object_add_property(in, param->name);
+                        if (!p) {
+                                cim_value_release(&v);
+                                r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                                break;
+                        }
+                        p->type = param->type;
+                        if (param->is_array)
+                                cim_value_init_array(&p->value, param->type);
+                        else
+                                cim_value_init_null(&p->value, param->type, false);
+                }
+                if (param->is_array)
+                        r = cim_value_array_append(&p->value, &v);
+                else if (!p->value.is_null)
+                        r = owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                           "parameter '%s' is given twice", param->name);
+                else
+                        cim_value_move(&p->value, &v);
+                if (r < 0)
+                        cim_value_release(&v);
+        }
+        if (r < 0) {
+                cim_object_free(in);
+                return r;
+        }
+        *ret = in;
+        return 0;
+}
+
+int cli_call(struct cli *cli)
+{
+        struct output o = { .format = cli->format };
+        struct owmi_error err = { 0 };
+        struct cim_object *cls = NULL, *in = NULL, *out = NULL;
+        const struct cim_method *m;
+        struct cim_objpath path = { 0 };
+        struct cimom *cimom;
+        struct cimom_ns *h;
+        int r;
+
+        if (cli->arg_count < 2) {
+                fputs("owmi: call needs a path, a method and Name=Value parameters\n", stderr);
+                return 2;
+        }
+        h = open_ns(cli, &cimom);
+        if (!h)
+                return 1;
+        r = cim_objpath_parse(cli->args[0], strlen(cli->args[0]), &path, &err);
+        if (r >= 0)
+                r = cimom_get_object(h, path.class_name, &cls, &err);
+        if (r >= 0 && !(m = cim_object_find_method(cls, cli->args[1])))
+                r = owmi_error_set(&err, OWMI_E_INVALID_METHOD, "class '%s' has no method '%s'",
+                                   cls->class_name, cli->args[1]);
+        if (r >= 0)
+                r = build_in_params(m, cli->args + 2, cli->arg_count - 2, &in, &err);
+        if (r >= 0)
+                r = cimom_exec_method(h, cli->args[0], cli->args[1], in, &out, &err);
+        if (r >= 0)
+                print_object(out, &o);
+        r = finish(&o, r, &err, cli->args[1]);
+        cim_objpath_release(&path);
+        cim_object_free(cls);
+        cim_object_free(in);
+        cimom_ns_close(h);
+        cimom_free(cimom);
+        return r;
+}

@@ -40,5 +40,6 @@ int cli_namespaces(struct cli *cli);
 int cli_query(struct cli *cli);
 int cli_get(struct cli *cli);
 int cli_enum(struct cli *cli);
+int cli_call(struct cli *cli);
 
 #endif

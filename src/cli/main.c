@@ -29,6 +29,8 @@ static void usage(FILE *out)
               "  get [-n NAMESPACE] [--format F] PATH            get a class or an instance\n"
               "  enum [-n NAMESPACE] [--format F] [--shallow] CLASS\n"
               "                                                  the instances of a class\n"
+              "  call [-n NAMESPACE] PATH METHOD [Name=Value]...  run a method (a name given twice\n"
+              "                                                  makes an array)\n"
 #endif
               "\n"
               "options:\n"
@@ -143,6 +145,8 @@ int main(int argc, char **argv)
                 r = cli_get(&cli);
         } else if (strcmp(command, "enum") == 0) {
                 r = cli_enum(&cli);
+        } else if (strcmp(command, "call") == 0) {
+                r = cli_call(&cli);
 #endif
         } else {
                 fprintf(stderr, "owmi: unknown command '%s'\n", command);
