@@ -37,6 +37,15 @@ run_suite() {  # dir, label
 setup build || build_failed build
 run_suite build default
 
+# The command line end to end, on the real binary and provider plug-in.
+echo "== integration"
+OWMI_BUILD=build /usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration \
+        >"$log/pytest.txt" 2>&1 || status=1
+cat "$log/pytest.txt"
+py_passed=$(sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p' "$log/pytest.txt" | tail -1)
+py_failed=$(sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p' "$log/pytest.txt" | tail -1)
+py_errors=$(sed -n 's/.* \([0-9][0-9]*\) error.*/\1/p' "$log/pytest.txt" | tail -1)
+
 CC=clang setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false ||
         build_failed build-sanitize
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -80,8 +89,8 @@ replays_ok=$(cat "$log"/testlog-*.txt | grep -c '^replayed [0-9]* input(s)' || t
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && [ "$fuzz_failed" -eq 0 ]; then
         failed=1
 fi
-passed=$((passed + replays_ok + fuzz_passed))
-failed=$((failed + fuzz_failed))
+passed=$((passed + replays_ok + fuzz_passed + ${py_passed:-0}))
+failed=$((failed + fuzz_failed + ${py_failed:-0} + ${py_errors:-0}))
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 exit $status
