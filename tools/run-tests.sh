@@ -42,9 +42,12 @@ echo "== integration"
 OWMI_BUILD=build /usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration \
         >"$log/pytest.txt" 2>&1 || status=1
 cat "$log/pytest.txt"
-py_passed=$(sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p' "$log/pytest.txt" | tail -1)
-py_failed=$(sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p' "$log/pytest.txt" | tail -1)
-py_errors=$(sed -n 's/.* \([0-9][0-9]*\) error.*/\1/p' "$log/pytest.txt" | tail -1)
+py_count() {  # the number before "passed", "failed" or "error" in pytest's summary
+        tail -1 "$log/pytest.txt" | grep -o "[0-9][0-9]* $1" | grep -o '^[0-9]*' || echo 0
+}
+py_passed=$(py_count passed)
+py_failed=$(py_count failed)
+py_errors=$(py_count error)
 
 CC=clang setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false ||
         build_failed build-sanitize
