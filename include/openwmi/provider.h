@@ -56,6 +56,7 @@ extern "C" {
 
 typedef struct owmi_request owmi_request;
 typedef struct owmi_instance owmi_instance;
+typedef struct owmi_events owmi_events;
 
 enum owmi_put_flags {
         OWMI_PUT_CREATE_OR_UPDATE = 0,
@@ -120,6 +121,17 @@ struct owmi_host {
                 __attribute__((format(printf, 3, 4)));
         void (*log)(enum owmi_log_level level, const char *fmt, ...)
                 __attribute__((format(printf, 2, 3)));
+
+        /* Events, at any time and from any thread once enable_events gave
+         * the provider an owmi_events channel: a new event object of an
+         * event class (an __ExtrinsicEvent subclass, or an intrinsic event
+         * such as __InstanceCreationEvent with TargetInstance set), filled
+         * with set_* (set_object for embedded instances), then raised.
+         * raise takes the event in every case; it returns 0, or a negative
+         * errno when the event was dropped (not an event class, queue full). */
+        owmi_instance *(*event_new)(owmi_events *events, const char *class_name);
+        int (*set_object)(owmi_instance *inst, const char *name, const owmi_instance *value);
+        int (*raise)(owmi_events *events, owmi_instance *event);
 };
 
 /* What a provider offers; unused entries are NULL (the object manager then
@@ -145,6 +157,10 @@ struct owmi_provider {
         int (*exec_method)(void *state, owmi_request *req, const char *class_name,
                            const owmi_instance *target, const char *method,
                            const owmi_instance *in, owmi_instance *out);
+        /* Someone subscribed to (enable != 0) or no longer wants (0) the
+         * events of class_name: start or stop raising them on events, which
+         * stays valid until the matching disable. */
+        int (*enable_events)(void *state, owmi_events *events, const char *class_name, int enable);
 };
 
 /* The symbol every provider exports. */

@@ -35,6 +35,11 @@ struct sample {
         struct counter counters[MAX_COUNTERS];
         size_t count;
         uint64_t checksums;          /* times Checksum was computed */
+        /* subscribers' channels; events_lock is held while raising, so a
+         * disable waits for an event in flight */
+        pthread_mutex_t events_lock;
+        owmi_events *channels[8];
+        size_t channel_count;
 };
 
 static int64_t now_usec(void)
@@ -93,6 +98,7 @@ static int sample_init(const struct owmi_host *host, void **ret_state)
                 return -ENOMEM;
         s->host = host;
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->events_lock, NULL);
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 struct counter *c = &s->counters[s->count++];
 
@@ -110,6 +116,7 @@ static void sample_fini(void *state)
         struct sample *s = state;
 
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->events_lock);
         free(s);
 }
 
@@ -275,12 +282,55 @@ static int sample_remove(void *state, owmi_request *req, const owmi_instance *ke
         return r;
 }
 
+/* Sample_CounterEvent to every subscriber: a counter changed. */
+static void raise_changed(struct sample *s, const char *name, uint64_t value)
+{
+        const struct owmi_host *h = s->host;
+
+        pthread_mutex_lock(&s->events_lock);
+        for (size_t i = 0; i < s->channel_count; i++) {
+                owmi_instance *ev = h->event_new(s->channels[i], "Sample_CounterEvent");
+
+                if (!ev)
+                        continue;
+                h->set_string(ev, "Name", name);
+                h->set_uint(ev, "Value", value);
+                h->raise(s->channels[i], ev);
+        }
+        pthread_mutex_unlock(&s->events_lock);
+}
+
+static int sample_enable_events(void *state, owmi_events *events, const char *class_name,
+                                int enable)
+{
+        struct sample *s = state;
+        int r = 0;
+
+        if (strcasecmp(class_name, "Sample_CounterEvent") != 0)
+                return -EINVAL;
+        pthread_mutex_lock(&s->events_lock);
+        if (enable) {
+                if (s->channel_count == sizeof(s->channels) / sizeof(s->channels[0]))
+                        r = -EBUSY;
+                else
+                        s->channels[s->channel_count++] = events;
+        } else {
+                for (size_t i = 0; i < s->channel_count; i++)
+                        if (s->channels[i] == events)
+                                s->channels[i] = s->channels[--s->channel_count];
+        }
+        pthread_mutex_unlock(&s->events_lock);
+        return r;
+}
+
 static int sample_exec_method(void *state, owmi_request *req, const char *class_name,
                               const owmi_instance *target, const char *method,
                               const owmi_instance *in, owmi_instance *out)
 {
         struct sample *s = state;
         const struct owmi_host *h = s->host;
+        char changed[NAME_MAX_LEN] = "";
+        uint64_t changed_value = 0;
         int r = 0;
 
         (void) class_name;
@@ -299,6 +349,8 @@ static int sample_exec_method(void *state, owmi_request *req, const char *class_
                         c->value += by;
                         c->updated_usec = now_usec();
                         h->set_uint(out, "ReturnValue", c->value);
+                        snprintf(changed, sizeof(changed), "%s", c->name);
+                        changed_value = c->value;
                 }
         } else if (strcasecmp(method, "ResetAll") == 0) {
                 for (size_t i = 0; i < s->count; i++)
@@ -311,6 +363,8 @@ static int sample_exec_method(void *state, owmi_request *req, const char *class_
                 r = h->error(req, OWMI_E_INVALID_METHOD, "no method '%s'", method);
         }
         pthread_mutex_unlock(&s->lock);
+        if (changed[0])
+                raise_changed(s, changed, changed_value);
         return r;
 }
 
@@ -324,6 +378,7 @@ static const struct owmi_provider sample_provider = {
         .put = sample_put,
         .remove = sample_remove,
         .exec_method = sample_exec_method,
+        .enable_events = sample_enable_events,
 };
 
 __attribute__((visibility("default")))

@@ -122,6 +122,16 @@ int cimom_exec_method(struct cimom_ns *h, const char *path, const char *method,
                       const struct cim_object *in, struct cim_object **ret_out,
                       struct owmi_error *err);
 
+/* Events a provider raises for an event class it serves (a subclass of
+ * __Event, Dynamic, with a Provider): from cimom_subscribe until
+ * cimom_unsubscribe, each raised event goes to sink (which owns it), from
+ * the provider's thread, one at a time.  The event subsystem builds WQL
+ * filtering and queues on top of this. */
+struct cimom_subscription;
+int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink, void *userdata,
+                    struct cimom_subscription **ret, struct owmi_error *err);
+struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub);
+
 /* Namespaces below this one (their full names) and their management. */
 int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
                           struct owmi_error *err);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <openwmi/provider.h>
 
@@ -406,6 +407,93 @@ static int host_error(owmi_request *req, uint32_t status, const char *fmt, ...)
         return owmi_error_set(req->err, status ? status : OWMI_E_PROVIDER_FAILURE, "%s", msg);
 }
 
+/* ---- events ------------------------------------------------------------ */
+
+struct owmi_events {
+        struct cimom_ns *h;
+        struct loaded_provider *lp;
+        char *class_name;
+        cimom_sink sink;
+        void *userdata;
+        pthread_mutex_t lock;        /* deliveries one at a time */
+        struct cim_object *classes[8];
+        size_t class_count;
+};
+
+struct cimom_subscription {
+        struct owmi_events events;
+};
+
+static owmi_instance *host_event_new(owmi_events *ev, const char *class_name)
+{
+        struct cim_object *cls = NULL, *inst = NULL;
+        struct repo *repo;
+
+        if (!ev || !class_name)
+                return NULL;
+        pthread_mutex_lock(&ev->lock);
+        for (size_t i = 0; i < ev->class_count && !cls; i++)
+                if (owmi_strcasecmp(ev->classes[i]->class_name, class_name) == 0)
+                        cls = ev->classes[i];
+        if (!cls && ev->class_count < ELEMENTSOF(ev->classes) &&
+            cimom_repo_borrow(ev->h->cimom, &repo, NULL) >= 0) {
+                if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0)
+                        ev->classes[ev->class_count++] = cls;
+                cimom_repo_return(ev->h->cimom, repo);
+        }
+        if (cls && cim_object_is_a(cls, "__Event") && !cim_object_is_abstract(cls))
+                inst = cim_object_spawn_instance(cls);
+        pthread_mutex_unlock(&ev->lock);
+        return (owmi_instance *) inst;
+}
+
+static int host_set_object(owmi_instance *inst, const char *name, const owmi_instance *value)
+{
+        struct cim_value v;
+
+        cim_value_init_null(&v, CIM_TYPE_OBJECT, false);
+        if (value) {
+                v.v.object = cim_object_clone((const struct cim_object *) value);
+                if (!v.v.object)
+                        return -ENOMEM;
+                v.is_null = false;
+        }
+        return set_value(inst, name, &v);
+}
+
+/* 100-ns intervals since 1601-01-01 UTC, WMI's TIME_CREATED */
+static uint64_t filetime_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return ((uint64_t) ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t) ts.tv_nsec / 100;
+}
+
+static int host_raise(owmi_events *ev, owmi_instance *pinst)
+{
+        struct cim_object *event = (struct cim_object *) pinst;
+        struct cim_property *created;
+
+        if (!ev || !event)
+                return -EINVAL;
+        if (event->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(event, "__Event")) {
+                host_log(OWMI_LOG_ERROR, "provider raised a '%s', which is not an event",
+                         event->class_name);
+                cim_object_free(event);
+                return -EINVAL;
+        }
+        created = cim_object_find_property(event, "TIME_CREATED");
+        if (created && created->value.is_null)
+                cim_value_set_uint(&created->value, CIM_TYPE_UINT64, filetime_now());
+        owmi_free(event->namespace);
+        event->namespace = NULL; /* events have no path */
+        pthread_mutex_lock(&ev->lock);
+        ev->sink(event, ev->userdata);
+        pthread_mutex_unlock(&ev->lock);
+        return 0;
+}
+
 static const struct owmi_host host_api = {
         .abi = OWMI_PROVIDER_ABI,
         .instance_new = host_instance_new,
@@ -434,6 +522,9 @@ static const struct owmi_host host_api = {
         .caller_gid = host_caller_gid,
         .error = host_error,
         .log = host_log,
+        .event_new = host_event_new,
+        .set_object = host_set_object,
+        .raise = host_raise,
 };
 
 /* ---- finding and loading providers ------------------------------------ */
@@ -809,4 +900,74 @@ const char *cimom_class_provider(const struct cim_object *cls)
         if (!cim_qualifier_list_flag(&cls->qualifiers, "Dynamic"))
                 return NULL;
         return cim_qualifier_list_string(&cls->qualifiers, "Provider");
+}
+
+int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink, void *userdata,
+                    struct cimom_subscription **ret, struct owmi_error *err)
+{
+        struct cimom_subscription *sub;
+        struct cim_object *cls = NULL;
+        struct loaded_provider *lp;
+        const char *provider;
+        struct repo *repo;
+        int r;
+
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        r = repo_class_get(repo, h->ns, event_class, &cls, err);
+        if (r >= 0 && !cim_object_is_a(cls, "__Event"))
+                r = owmi_error_set(err, OWMI_E_NOT_EVENT_CLASS, "'%s' is not an event class",
+                                   event_class);
+        provider = r >= 0 ? cimom_class_provider(cls) : NULL;
+        if (r >= 0 && !provider)
+                r = owmi_error_set(err, OWMI_E_PROVIDER_NOT_FOUND,
+                                   "no provider raises '%s' events", event_class);
+        if (r >= 0)
+                r = provider_load(h, repo, provider, &lp, err);
+        cimom_repo_return(h->cimom, repo);
+        if (r >= 0)
+                r = capable(lp, lp->ops->enable_events, "raise events", err);
+        if (r < 0) {
+                cim_object_free(cls);
+                return r;
+        }
+        sub = owmi_calloc(1, sizeof(*sub));
+        if (!sub || !(sub->events.class_name = owmi_strdup(cls->class_name))) {
+                owmi_free(sub);
+                cim_object_free(cls);
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        }
+        cim_object_free(cls);
+        sub->events.h = h;
+        sub->events.lp = lp;
+        sub->events.sink = sink;
+        sub->events.userdata = userdata;
+        pthread_mutex_init(&sub->events.lock, NULL);
+        if (lp->ops->enable_events(lp->state, &sub->events, sub->events.class_name, 1) < 0) {
+                r = owmi_error_set(err, OWMI_E_PROVIDER_FAILURE,
+                                   "provider '%s' refused to raise '%s' events", lp->name,
+                                   sub->events.class_name);
+                pthread_mutex_destroy(&sub->events.lock);
+                owmi_free(sub->events.class_name);
+                owmi_free(sub);
+                return r;
+        }
+        *ret = sub;
+        return 0;
+}
+
+struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub)
+{
+        if (!sub)
+                return NULL;
+        /* after this returns the provider raises nothing more on it */
+        sub->events.lp->ops->enable_events(sub->events.lp->state, &sub->events,
+                                           sub->events.class_name, 0);
+        for (size_t i = 0; i < sub->events.class_count; i++)
+                cim_object_free(sub->events.classes[i]);
+        pthread_mutex_destroy(&sub->events.lock);
+        owmi_free(sub->events.class_name);
+        owmi_free(sub);
+        return NULL;
 }

@@ -277,6 +277,55 @@ static void test_garbage_and_missing(void **state)
         assert_int_equal(n.count, 0);
 }
 
+struct received {
+        char name[64];
+        uint64_t value;
+        uint64_t time_created;
+        size_t count;
+};
+
+static int receive(struct cim_object *event, void *userdata)
+{
+        struct received *r = userdata;
+
+        assert_string_equal(event->class_name, "Sample_CounterEvent");
+        snprintf(r->name, sizeof(r->name), "%s", cim_object_find_property(event, "Name")->value.v.string);
+        r->value = uint_prop(event, "Value");
+        r->time_created = uint_prop(event, "TIME_CREATED");
+        r->count++;
+        cim_object_free(event);
+        return 0;
+}
+
+/* Extrinsic events from the provider reach a subscriber until it leaves. */
+static void test_provider_events(void **state)
+{
+        struct cimom_subscription *sub = NULL;
+        struct received got = { 0 };
+        struct cim_object *out = NULL;
+        struct owmi_error err = { 0 };
+
+        assert_int_equal(cimom_subscribe(ns, "sample_counterevent", receive, &got, &sub, &err), 0);
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='gamma'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        assert_int_equal(got.count, 1);
+        assert_string_equal(got.name, "gamma");
+        assert_int_equal(got.value, 1); /* test_methods reset it to 0; Step 1 */
+        /* TIME_CREATED: 100-ns ticks since 1601, after 2020 */
+        assert_true(got.time_created > 132223104000000000ull);
+        sub = cimom_unsubscribe(sub);
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='gamma'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        assert_int_equal(got.count, 1);
+        /* only event classes, and only those a provider raises */
+        assert_true(cimom_subscribe(ns, "Sample_Counter", receive, &got, &sub, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_NOT_EVENT_CLASS);
+        assert_true(cimom_subscribe(ns, "__InstanceCreationEvent", receive, &got, &sub, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_PROVIDER_NOT_FOUND);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -286,6 +335,7 @@ int main(void)
                 cmocka_unit_test(test_methods),
                 cmocka_unit_test(test_association_provider),
                 cmocka_unit_test(test_garbage_and_missing),
+                cmocka_unit_test(test_provider_events),
         };
 
         return cmocka_run_group_tests_name("provider", tests, setup, teardown);
