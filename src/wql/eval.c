@@ -842,14 +842,16 @@ static int check_leaf(struct checker *c, const struct cim_object *cls, const str
         switch (n->kind) {
         case WQL_NODE_COMPARE:
                 if (is_ordering(n->op) &&
-                    (n->constant.type == CIM_TYPE_BOOLEAN || (t.known && t.type == CIM_TYPE_BOOLEAN)))
+                    (n->constant.type == CIM_TYPE_BOOLEAN ||
+                     (t.known && t.type == CIM_TYPE_BOOLEAN)))
                         return check_error(c, OWMI_E_INVALID_QUERY, n->column,
                                            "expected '=', '<>' or '!=' with a boolean, found an "
                                            "ordering operator");
                 if (t.known && t.type == CIM_TYPE_OBJECT)
                         return check_error(c, OWMI_E_INVALID_QUERY, n->column,
                                            "expected ISA or IS [NOT] NULL with embedded object "
-                                           "'%s', found a comparison", prop->names[prop->count - 1]);
+                                           "'%s', found a comparison",
+                                           prop->names[prop->count - 1]);
                 if (t.known && t.type == CIM_TYPE_DATETIME && n->constant.type == CIM_TYPE_STRING &&
                     strchr(n->constant.v.string, '*'))
                         return check_error(c, OWMI_E_INVALID_QUERY, n->column,
@@ -938,7 +940,8 @@ int wql_check(const struct wql_query *q, const struct cim_object *cls, wql_class
                 break;
         }
         if (!cls)
-                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "no class to check the query against");
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                      "no class to check the query against");
         if (c.kind == WQL_EVENT && !wql_is_event_class(cls))
                 return check_error(&c, OWMI_E_NOT_EVENT_CLASS, q->class_column,
                                    "expected an event class, found '%s'", cls->class_name);

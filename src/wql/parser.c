@@ -351,8 +351,8 @@ static int parse_predicate_tail(struct parser *p, struct wql_node *n)
         if (accept_keyword(p, WQL_KW_IS)) {
                 n->kind = accept_keyword(p, WQL_KW_NOT) ? WQL_NODE_IS_NOT_NULL : WQL_NODE_IS_NULL;
                 if (!accept_keyword(p, WQL_KW_NULL))
-                        return error_expected(p, n->kind == WQL_NODE_IS_NULL ? "NOT or NULL after IS"
-                                                                             : "NULL after IS NOT");
+                        return error_expected(p, n->kind == WQL_NODE_IS_NULL ?
+                                              "NOT or NULL after IS" : "NULL after IS NOT");
                 return 0;
         }
         if (is_keyword(p, WQL_KW_ISA)) {
@@ -765,7 +765,8 @@ static const struct {
         { "Role", KW_VALUE | KW_REFERENCES, offsetof(struct wql_query, role) },
         { "RequiredQualifier", KW_VALUE | KW_REFERENCES,
           offsetof(struct wql_query, required_qualifier) },
-        { "RequiredAssocQualifier", KW_VALUE, offsetof(struct wql_query, required_assoc_qualifier) },
+        { "RequiredAssocQualifier", KW_VALUE,
+          offsetof(struct wql_query, required_assoc_qualifier) },
         { "ClassDefsOnly", KW_REFERENCES, offsetof(struct wql_query, class_defs_only) },
         { "KeysOnly", KW_REFERENCES, offsetof(struct wql_query, keys_only) },
         { "SchemaOnly", KW_REFERENCES, offsetof(struct wql_query, schema_only) },
@@ -888,8 +889,8 @@ static int parse_assoc(struct parser *p, bool references)
                                 return error_at(p, OWMI_E_INVALID_QUERY, column,
                                                 "expected ClassDefsOnly or SchemaOnly, found both");
                         if (q->class_defs_only && q->result_class)
-                                return error_at(p, OWMI_E_INVALID_QUERY, column,
-                                                "expected ClassDefsOnly or ResultClass, found both");
+                                return error_at(p, OWMI_E_INVALID_QUERY, column, "expected "
+                                                "ClassDefsOnly or ResultClass, found both");
                 } while (p->tok.kind != WQL_TOK_END);
         }
         if (p->tok.kind != WQL_TOK_END)
