@@ -827,7 +827,10 @@ static struct cim_object *out_parameters(const struct cim_method *m)
                 if (!cim_qualifier_list_flag(&m->params[i].qualifiers, "Out"))
                         continue;
                 p = cim_object_add_property(out, m->params[i].name);
-                if (!p || cim_property_copy(p, &m->params[i]) < 0)
+                if (!p)
+                        return cim_object_free(out);
+                cim_property_release(p); /* the slot takes a copy of the parameter */
+                if (cim_property_copy(p, &m->params[i]) < 0)
                         return cim_object_free(out);
                 cim_qualifier_list_release(&p->qualifiers);
         }

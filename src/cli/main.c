@@ -24,14 +24,12 @@ static void usage(FILE *out)
               "  classes [-n NAMESPACE] [--tree]                 list the classes of a namespace\n"
               "  describe [-n NAMESPACE] CLASS                   show a class as MOF\n"
               "  namespaces                                      list every namespace\n"
-#ifdef OWMI_HAVE_CIMOM
               "  query [-n NAMESPACE] [--format F] WQL           run a WQL query\n"
               "  get [-n NAMESPACE] [--format F] PATH            get a class or an instance\n"
               "  enum [-n NAMESPACE] [--format F] [--shallow] CLASS\n"
               "                                                  the instances of a class\n"
               "  call [-n NAMESPACE] PATH METHOD [Name=Value]...  run a method (a name given twice\n"
               "                                                  makes an array)\n"
-#endif
               "\n"
               "options:\n"
               "  -r, --repository PATH   repository file (default: $OWMI_REPOSITORY, else the\n"
@@ -138,7 +136,6 @@ int main(int argc, char **argv)
                 r = cli_describe(&cli);
         } else if (strcmp(command, "namespaces") == 0) {
                 r = cli_namespaces(&cli);
-#ifdef OWMI_HAVE_CIMOM
         } else if (strcmp(command, "query") == 0) {
                 r = cli_query(&cli);
         } else if (strcmp(command, "get") == 0) {
@@ -147,7 +144,6 @@ int main(int argc, char **argv)
                 r = cli_enum(&cli);
         } else if (strcmp(command, "call") == 0) {
                 r = cli_call(&cli);
-#endif
         } else {
                 fprintf(stderr, "owmi: unknown command '%s'\n", command);
                 usage(stderr);
