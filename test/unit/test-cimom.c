@@ -338,6 +338,58 @@ static void test_put_delete_spawn(void **state)
         assert_int_equal(err.code, OWMI_E_INVALID_METHOD);
 }
 
+static void test_class_operations(void **state)
+{
+        struct cim_object *base, *cls, *got, *out = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_property *p;
+
+        /* a new class derived from a stored one, as a client builds it */
+        assert_int_equal(cimom_get_object(ns, "Test_Person", &base, &err), 0);
+        cls = cim_object_derive(base, "Test_Contractor");
+        p = cim_object_add_property(cls, "Agency");
+        p->type = CIM_TYPE_STRING;
+        cim_value_init_null(&p->value, CIM_TYPE_STRING, false);
+        p->class_origin = strdup("Test_Contractor");
+        assert_int_equal(cimom_put_class(ns, cls, CIMOM_CREATE_ONLY, &err), 0);
+        assert_true(cimom_put_class(ns, cls, CIMOM_CREATE_ONLY, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_ALREADY_EXISTS);
+        assert_int_equal(cimom_get_object(ns, "Test_Contractor", &got, &err), 0);
+        assert_string_equal(got->superclass, "Test_Person");
+        assert_non_null(cim_object_find_property(got, "Name"));
+        assert_non_null(cim_object_find_property(got, "Agency"));
+        cim_object_free(got);
+        /* user classes cannot take system names */
+        free(cls->class_name);
+        cls->class_name = strdup("__Mine");
+        assert_true(cimom_put_class(ns, cls, 0, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_INVALID_PARAMETER);
+        cim_object_free(cls);
+        cim_object_free(base);
+        assert_int_equal(cimom_delete_class(ns, "Test_Contractor", &err), 0);
+        assert_true(cimom_get_object(ns, "Test_Contractor", &got, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+        /* a class with instances needs force to go */
+        assert_true(cimom_delete_class(ns, "Test_Settings", &err) < 0);
+        assert_int_equal(err.code, OWMI_E_CLASS_HAS_INSTANCES);
+        /* a repository class has no code behind its methods */
+        {
+                static const char mof[] = "class Test_Tool { [key] string K; uint32 Run(); };\n"
+                                          "instance of Test_Tool { K = \"t\"; };\n";
+                char path[4096];
+                struct repo *repo;
+                struct mof_options opts = { .namespace = "root/cimv2" };
+
+                snprintf(path, sizeof(path), "%s/cimom.db", test_dir);
+                assert_int_equal(repo_open(path, 0, &repo, &err), 0);
+                assert_int_equal(mof_compile_buffer(repo, "t.mof", mof, strlen(mof), &opts, NULL,
+                                                    NULL), 0);
+                repo_close(repo);
+        }
+        assert_true(cimom_exec_method(ns, "Test_Tool.K='t'", "Run", NULL, &out, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_METHOD_NOT_IMPLEMENTED);
+}
+
 static int count_name(const char *name, void *userdata)
 {
         (void) name;
@@ -404,6 +456,7 @@ int main(void)
                 cmocka_unit_test(test_associators),
                 cmocka_unit_test(test_references),
                 cmocka_unit_test(test_put_delete_spawn),
+                cmocka_unit_test(test_class_operations),
                 cmocka_unit_test(test_namespaces),
                 cmocka_unit_test(test_threads),
         };
