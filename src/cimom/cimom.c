@@ -227,7 +227,8 @@ int cimom_get_object(struct cimom_ns *h, const char *path_text, struct cim_objec
         return r;
 }
 
-/* Stops the repository's enumeration when the sink asks to. */
+/* Stops the repository's (or a provider's) enumeration when the sink
+ * asks to, and remembers that it did. */
 struct forward {
         cimom_sink sink;
         void *userdata;
@@ -318,29 +319,12 @@ static void subtree_release(struct subtree *t)
         owmi_free(t->providers);
 }
 
-struct stop_watch {
-        repo_object_cb cb;
-        void *userdata;
-        bool stopped;
-};
-
-static int watch_stop(struct cim_object *obj, void *userdata)
-{
-        struct stop_watch *w = userdata;
-
-        if (w->cb(obj, w->userdata) != 0) {
-                w->stopped = true;
-                return 1;
-        }
-        return 0;
-}
-
 int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_name, bool deep,
                     const struct wql_query *q, const char *query_text, repo_object_cb cb,
                     void *userdata, struct owmi_error *err)
 {
         struct subtree t = { 0 };
-        struct stop_watch w = { cb, userdata, false };
+        struct forward w = { cb, userdata, false };
         int r;
 
         r = repo_class_subtree(repo, h->ns, class_name, collect_subtree, &t, err);
@@ -355,16 +339,16 @@ int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_nam
                 subtree_release(&t);
                 return r;
         }
-        for (size_t i = 0; r >= 0 && i < (deep ? t.count : 1) && !w.stopped; i++) {
+        for (size_t i = 0; r >= 0 && i < (deep ? t.count : 1) && !w.cancelled; i++) {
                 if (t.providers[i])
                         r = cimom_provider_enumerate(h, repo, t.providers[i], t.names[i], q,
-                                                     query_text, watch_stop, &w, err);
+                                                     query_text, forward_object, &w, err);
                 else
-                        r = repo_instance_enumerate(repo, h->ns, t.names[i], false, watch_stop, &w,
-                                                    err);
+                        r = repo_instance_enumerate(repo, h->ns, t.names[i], false, forward_object,
+                                                    &w, err);
         }
         subtree_release(&t);
-        if (w.stopped)
+        if (w.cancelled)
                 return 1;
         return r < 0 ? r : 0;
 }

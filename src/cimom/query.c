@@ -234,8 +234,13 @@ static int exec_schema(struct cimom_ns *h, struct repo *repo, const struct wql_q
                 struct owmi_error miss = { 0 };
 
                 r = repo_class_get(repo, h->ns, exact ? exact : isa, &cls, &miss);
-                if (r < 0)
-                        return miss.code == OWMI_E_NOT_FOUND ? 0 : (err ? (*err = miss, r) : r);
+                if (r < 0 && miss.code == OWMI_E_NOT_FOUND)
+                        return 0; /* no such class: no result, as in WMI */
+                if (r < 0) {
+                        if (err)
+                                *err = miss;
+                        return r;
+                }
                 deliver(cls, &run);
                 r = 0;
                 if (isa && !exact && !run.cancelled)
@@ -244,10 +249,10 @@ static int exec_schema(struct cimom_ns *h, struct repo *repo, const struct wql_q
                 struct owmi_error miss = { 0 };
 
                 r = repo_class_enumerate(repo, h->ns, parent, false, deliver, &run, &miss);
-                if (r < 0 && miss.code != OWMI_E_INVALID_CLASS && err)
-                        *err = miss;
                 if (r < 0 && miss.code == OWMI_E_INVALID_CLASS)
-                        r = 0;
+                        r = 0; /* children of a class that is not there: none */
+                else if (r < 0 && err)
+                        *err = miss;
         } else {
                 r = repo_class_enumerate(repo, h->ns, NULL, true, deliver, &run, err);
         }
