@@ -12,7 +12,8 @@
  *     instance of __Win32Provider { Name = "Sample"; Location = "libowmi-sample.so"; };
  *
  * Location is an absolute path, or a file name looked up in the provider
- * directory (OWMI_PROVIDER_DIR, default /usr/lib/openwmi/providers).  The
+ * directory (OWMI_PROVIDER_DIR, default LIBDIR/openwmi/providers of the
+ * installation, where meson install puts the project's own providers).  The
  * object manager loads it with dlopen on first use and calls
  *
  *     const struct owmi_provider *owmi_provider_entry(unsigned abi);

@@ -28,7 +28,9 @@
 #include "cimom/internal.h"
 #include "wql/wql.h"
 
-#define DEFAULT_PROVIDER_DIR "/usr/lib/openwmi/providers"
+#ifndef OWMI_DEFAULT_PROVIDER_DIR  /* set by the build from its prefix and libdir */
+#define OWMI_DEFAULT_PROVIDER_DIR "/usr/local/lib/openwmi/providers"
+#endif
 
 struct loaded_provider {
         char *ns;                          /* registered in this namespace */
@@ -560,7 +562,7 @@ static int provider_location(struct cimom_ns *h, struct repo *repo, const char *
         if (loc->value.v.string[0] == '/')
                 r = snprintf(buf, size, "%s", loc->value.v.string);
         else
-                r = snprintf(buf, size, "%s/%s", dir && dir[0] ? dir : DEFAULT_PROVIDER_DIR,
+                r = snprintf(buf, size, "%s/%s", dir && dir[0] ? dir : OWMI_DEFAULT_PROVIDER_DIR,
                              loc->value.v.string);
         cim_object_free(reg);
         if (r < 0 || (size_t) r >= size)
