@@ -54,7 +54,10 @@ static int compile_into(const char *db, const char *file, size_t *ret_classes)
         struct mof_stats stats = { 0 };
         int r;
 
-        if (mof_open_repository(db, &repo, &err) < 0) {
+        /* a new repository, its root/cimv2 emptied of the built-in CIM_
+         * classes that the DMTF schema brings again */
+        if (mof_open_repository(db, &repo, &err) < 0 ||
+            mof_reset_namespace(repo, "root/cimv2", &err) < 0) {
                 fprintf(stderr, "open: %s\n", err.message);
                 return -1;
         }

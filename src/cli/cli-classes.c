@@ -158,3 +158,27 @@ int cli_namespaces(struct cli *cli)
         repo_close(repo);
         return r < 0 ? 1 : 0;
 }
+
+/* owmi namespace create|delete NAMESPACE */
+int cli_namespace(struct cli *cli)
+{
+        struct owmi_error err = { 0 };
+        struct repo *repo;
+        int r;
+
+        if (cli->arg_count != 2 || (strcmp(cli->args[0], "create") && strcmp(cli->args[0], "delete"))) {
+                fputs("owmi: namespace create|delete NAMESPACE\n", stderr);
+                return 2;
+        }
+        repo = cli_open_repository(cli);
+        if (!repo)
+                return 1;
+        if (strcmp(cli->args[0], "create") == 0)
+                r = repo_namespace_create(repo, cli->args[1], &err);
+        else
+                r = repo_namespace_delete(repo, cli->args[1], &err);
+        if (r < 0)
+                cli_print_error(cli->args[1], &err);
+        repo_close(repo);
+        return r < 0 ? 1 : 0;
+}

@@ -37,6 +37,7 @@ int cli_mof(struct cli *cli, bool check_only);
 int cli_classes(struct cli *cli);
 int cli_describe(struct cli *cli);
 int cli_namespaces(struct cli *cli);
+int cli_namespace(struct cli *cli);
 int cli_query(struct cli *cli);
 int cli_get(struct cli *cli);
 int cli_enum(struct cli *cli);

@@ -24,6 +24,7 @@ static void usage(FILE *out)
               "  classes [-n NAMESPACE] [--tree]                 list the classes of a namespace\n"
               "  describe [-n NAMESPACE] CLASS                   show a class as MOF\n"
               "  namespaces                                      list every namespace\n"
+              "  namespace create|delete NAMESPACE               make or remove one (with all in it)\n"
               "  query [-n NAMESPACE] [--format F] WQL           run a WQL query\n"
               "  get [-n NAMESPACE] [--format F] PATH            get a class or an instance\n"
               "  enum [-n NAMESPACE] [--format F] [--shallow] CLASS\n"
@@ -136,6 +137,8 @@ int main(int argc, char **argv)
                 r = cli_describe(&cli);
         } else if (strcmp(command, "namespaces") == 0) {
                 r = cli_namespaces(&cli);
+        } else if (strcmp(command, "namespace") == 0) {
+                r = cli_namespace(&cli);
         } else if (strcmp(command, "query") == 0) {
                 r = cli_query(&cli);
         } else if (strcmp(command, "get") == 0) {

@@ -52,10 +52,24 @@ static int compile_schema(struct repo *repo, const char *ns, const char *name,
         return r;
 }
 
+/* root/cimv2: the CIM base classes, then every Linux provider module's
+ * classes, in the order the build listed them. */
+static int compile_cimv2(struct repo *repo, struct owmi_error *err)
+{
+        int r = compile_schema(repo, "root/cimv2", "cimv2.mof", err);
+
+        for (const struct mof_schema_file *f = mof_schema_files; r >= 0 && f->name; f++)
+                if (strncmp(f->name, "linux_", 6) == 0)
+                        r = compile_schema(repo, "root/cimv2", f->name, err);
+        return r;
+}
+
 int mof_bootstrap(struct repo *repo, struct owmi_error *err)
 {
         int r;
 
+        /* only a new repository is filled: what its owner removed later
+         * (a namespace emptied for another schema) stays removed */
         if (repo_class_exists(repo, "root/cimv2", BOOTSTRAP_MARKER))
                 return 0;
         r = repo_transaction_begin(repo, err);
@@ -69,6 +83,8 @@ int mof_bootstrap(struct repo *repo, struct owmi_error *err)
         r = compile_schema(repo, "root/default", "default.mof", err);
         if (r >= 0)
                 r = compile_schema(repo, "root/WMI", "wmi.mof", err);
+        if (r >= 0)
+                r = compile_cimv2(repo, err);
         if (r < 0)
                 goto fail;
         return repo_transaction_commit(repo, err);
@@ -100,4 +116,20 @@ int mof_open_repository(const char *path, struct repo **ret, struct owmi_error *
         }
         *ret = repo;
         return 0;
+}
+
+int mof_reset_namespace(struct repo *repo, const char *ns, struct owmi_error *err)
+{
+        int r = repo_transaction_begin(repo, err);
+
+        if (r < 0)
+                return r;
+        r = repo_namespace_delete(repo, ns, err);
+        if (r >= 0)
+                r = repo_namespace_create(repo, ns, err);
+        if (r < 0) {
+                repo_transaction_rollback(repo);
+                return r;
+        }
+        return repo_transaction_commit(repo, err);
 }

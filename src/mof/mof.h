@@ -88,4 +88,10 @@ int mof_bootstrap(struct repo *repo, struct owmi_error *err);
 /* Open the repository at path (NULL: repo_default_path()) and bootstrap it. */
 int mof_open_repository(const char *path, struct repo **ret, struct owmi_error *err);
 
+/* Make ns an empty namespace again (its classes, instances and child
+ * namespaces go; the system classes come back from its parent): for a
+ * schema that brings its own CIM classes, such as DMTF's, in place of the
+ * built-in ones. */
+int mof_reset_namespace(struct repo *repo, const char *ns, struct owmi_error *err);
+
 #endif

@@ -180,7 +180,7 @@ static void test_dmtf_schema(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = test_open_repo("dmtf-a"), *b = test_open_repo("dmtf-b");
+        struct repo *a = test_open_empty_repo("dmtf-a"), *b = test_open_empty_repo("dmtf-b");
 
         snprintf(file, sizeof(file), "%s/dmtf-cim-2.49/cim_schema_2.49.0.mof", getenv("OWMI_CORPORA"));
         compile_ok(a, "root/cimv2", files, 1, NULL);
@@ -193,7 +193,7 @@ static void test_wdm_seed(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = test_open_repo("wdm-a"), *b = test_open_repo("wdm-b");
+        struct repo *a = test_open_empty_repo("wdm-a"), *b = test_open_empty_repo("wdm-b");
 
         snprintf(file, sizeof(file), "%s/seed-004-corrected.mof", getenv("OWMI_TEST_DATA"));
         compile_ok(a, "root/WMI", files, 1, NULL);
@@ -208,7 +208,7 @@ static void test_instances(void **state)
 {
         char file[4096];
         const char *files[] = { file };
-        struct repo *a = test_open_repo("inst-a"), *b = test_open_repo("inst-b");
+        struct repo *a = test_open_empty_repo("inst-a"), *b = test_open_empty_repo("inst-b");
         struct strbuf text = STRBUF_INIT;
         struct compare cmp = { b, "root/cimv2", 0 };
         size_t classes, quals, insts;
@@ -221,7 +221,7 @@ static void test_instances(void **state)
         assert_true(insts >= 4);
         /* wipe b's instances by rendering a's into a third repository instead */
         repo_close(b);
-        b = test_open_repo("inst-c");
+        b = test_open_empty_repo("inst-c");
         cmp.other = b;
         assert_int_equal(repo_qualifier_enumerate(a, "root/cimv2", render_qualifier, &text, NULL), 0);
         assert_int_equal(repo_class_enumerate(a, "root/cimv2", NULL, true, render_class, &text, NULL), 0);

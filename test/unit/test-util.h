@@ -17,7 +17,7 @@
 
 static char test_dir[] = "/tmp/owmi-test-XXXXXX";
 
-static int test_remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static inline int test_remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
         (void) st;
         (void) type;
@@ -26,20 +26,20 @@ static int test_remove_entry(const char *path, const struct stat *st, int type, 
 }
 
 /* cmocka group setup and teardown: make and remove test_dir. */
-static int test_dir_setup(void **state)
+static inline int test_dir_setup(void **state)
 {
         (void) state;
         return mkdtemp(test_dir) ? 0 : -1;
 }
 
-static int test_dir_teardown(void **state)
+static inline int test_dir_teardown(void **state)
 {
         (void) state;
         return nftw(test_dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A repository named name in test_dir, with the built-in schema. */
-static struct repo *test_open_repo(const char *name)
+static inline struct repo *test_open_repo(const char *name)
 {
         char path[4096];
         struct repo *repo = NULL;
@@ -51,7 +51,19 @@ static struct repo *test_open_repo(const char *name)
         return repo;
 }
 
-static void test_print_diags(const struct mof_diag_list *diags)
+/* A repository whose root/cimv2 holds only the system classes, for
+ * schemas (DMTF's) that bring their own CIM_ classes. */
+static inline struct repo *test_open_empty_repo(const char *name)
+{
+        struct repo *repo = test_open_repo(name);
+        struct owmi_error err = { 0 };
+
+        if (mof_reset_namespace(repo, "root/cimv2", &err) < 0)
+                fail_msg("cannot empty root/cimv2: %s", err.message);
+        return repo;
+}
+
+static inline void test_print_diags(const struct mof_diag_list *diags)
 {
         for (size_t i = 0; i < diags->count; i++)
                 print_message("%s:%u:%u: %s\n", diags->items[i].file, diags->items[i].line,

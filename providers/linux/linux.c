@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux.c: the Linux provider's entry point and dispatch: finds the module
+ * that serves a class and hands it the call.  Also the small helpers the
+ * modules share (linux.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "linux.h"
+
+const struct owmi_host *linux_host;
+
+static const struct linux_class *const modules[] = {
+#ifdef HAVE_LINUX_PROCESS
+        linux_process_classes,
+#endif
+#ifdef HAVE_LINUX_SYSTEM
+        linux_system_classes,
+#endif
+#ifdef HAVE_LINUX_DISK
+        linux_disk_classes,
+#endif
+#ifdef HAVE_LINUX_ACCOUNT
+        linux_account_classes,
+#endif
+#ifdef HAVE_LINUX_NETWORK
+        linux_network_classes,
+#endif
+#ifdef HAVE_LINUX_SERVICE
+        linux_service_classes,
+#endif
+        NULL,
+};
+
+static const struct linux_class *find_class(const char *name)
+{
+        for (size_t m = 0; modules[m]; m++)
+                for (const struct linux_class *c = modules[m]; c->name; c++)
+                        if (strcasecmp(c->name, name) == 0)
+                                return c;
+        return NULL;
+}
+
+static int no_class(owmi_request *req, const char *name)
+{
+        return linux_host->error(req, OWMI_E_INVALID_CLASS,
+                                 "the Linux provider does not serve class '%s'", name);
+}
+
+static int linux_init(const struct owmi_host *host, void **ret_state)
+{
+        linux_host = host;
+        *ret_state = NULL;
+        return 0;
+}
+
+static void linux_fini(void *state)
+{
+        (void) state;
+}
+
+static int linux_enumerate(void *state, owmi_request *req, const char *class_name)
+{
+        const struct linux_class *c = find_class(class_name);
+
+        (void) state;
+        if (!c)
+                return no_class(req, class_name);
+        if (!c->enumerate)
+                return linux_host->error(req, OWMI_E_PROVIDER_NOT_CAPABLE,
+                                         "'%s' cannot be enumerated", class_name);
+        return c->enumerate(req, class_name);
+}
+
+static int linux_get(void *state, owmi_request *req, const owmi_instance *keys)
+{
+        const char *name = linux_host->class_name(keys);
+        const struct linux_class *c = find_class(name);
+
+        (void) state;
+        if (!c)
+                return no_class(req, name);
+        if (!c->get) {
+                /* no keyed shortcut: find it among all of them */
+                return linux_host->error(req, OWMI_E_PROVIDER_NOT_CAPABLE,
+                                         "'%s' has no keyed get", name);
+        }
+        return c->get(req, keys);
+}
+
+static int linux_put(void *state, owmi_request *req, const owmi_instance *inst, unsigned flags)
+{
+        const char *name = linux_host->class_name(inst);
+        const struct linux_class *c = find_class(name);
+
+        (void) state;
+        if (!c || !c->put)
+                return linux_host->error(req, OWMI_E_PROVIDER_NOT_CAPABLE,
+                                         "instances of '%s' cannot be created or changed", name);
+        return c->put(req, inst, flags);
+}
+
+static int linux_remove(void *state, owmi_request *req, const owmi_instance *keys)
+{
+        const char *name = linux_host->class_name(keys);
+        const struct linux_class *c = find_class(name);
+
+        (void) state;
+        if (!c || !c->remove)
+                return linux_host->error(req, OWMI_E_PROVIDER_NOT_CAPABLE,
+                                         "instances of '%s' cannot be deleted", name);
+        return c->remove(req, keys);
+}
+
+static int linux_exec_method(void *state, owmi_request *req, const char *class_name,
+                             const owmi_instance *target, const char *method,
+                             const owmi_instance *in, owmi_instance *out)
+{
+        const struct linux_class *c = find_class(class_name);
+
+        (void) state;
+        if (!c || !c->exec_method)
+                return linux_host->error(req, OWMI_E_METHOD_NOT_IMPLEMENTED,
+                                         "method '%s' of '%s' is not implemented on Linux", method,
+                                         class_name);
+        return c->exec_method(req, class_name, target, method, in, out);
+}
+
+static int linux_enable_events(void *state, owmi_events *events, const char *class_name, int enable)
+{
+        const struct linux_class *c = find_class(class_name);
+
+        (void) state;
+        if (!c || !c->enable_events)
+                return -EOPNOTSUPP;
+        return c->enable_events(events, class_name, enable);
+}
+
+static const struct owmi_provider linux_provider = {
+        .abi = OWMI_PROVIDER_ABI,
+        .name = "Linux",
+        .init = linux_init,
+        .fini = linux_fini,
+        .enumerate = linux_enumerate,
+        .get = linux_get,
+        .put = linux_put,
+        .remove = linux_remove,
+        .exec_method = linux_exec_method,
+        .enable_events = linux_enable_events,
+};
+
+__attribute__((visibility("default")))
+const struct owmi_provider *owmi_provider_entry(unsigned abi);
+
+const struct owmi_provider *owmi_provider_entry(unsigned abi)
+{
+        return abi == OWMI_PROVIDER_ABI ? &linux_provider : NULL;
+}
+
+long linux_read_file(const char *path, char *buf, size_t size)
+{
+        size_t len = 0;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        while (len + 1 < size) {
+                ssize_t n = read(fd, buf + len, size - len - 1);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(fd);
+        buf[len] = '\0';
+        return (long) len;
+}
+
+const char *linux_host_name(void)
+{
+        static char name[256];
+
+        if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
+                strcpy(name, "localhost");
+        return name;
+}
+
+int64_t linux_boot_usec(void)
+{
+        char buf[8192], *p;
+
+        if (linux_read_file("/proc/stat", buf, sizeof(buf)) < 0)
+                return 0;
+        p = strstr(buf, "\nbtime ");
+        return p ? (int64_t) strtoll(p + 7, NULL, 10) * 1000000 : 0;
+}
