@@ -31,14 +31,20 @@
  * returns a negative errno to return from the callback.  A callback
  * returns 0 or a negative errno.
  *
- * Results are checked: an instance of a class that was not asked for, or
- * one whose keys are not all set, is dropped with a logged error and the
- * request fails with WBEM_E_PROVIDER_FAILURE; it never reaches the client.
+ * An instance of a class that was not asked for, or one whose keys are not
+ * all set, is dropped with a logged error and the request fails with
+ * WBEM_E_PROVIDER_FAILURE; it never reaches the client.
  *
  * Threads: callbacks may run on several threads at once for different
  * requests; the provider's state must allow that (or lock).  post() may
  * call back into the provider (an association walk asks for the objects a
- * posted association points at): never hold a lock across post().
+ * posted association points at): never hold a lock across post().  A
+ * request (and every instance it handed over) is valid only during the
+ * callback that received it, on that callback's thread.
+ *
+ * Results are checked: enumerate posts instances of exactly the class
+ * asked (subclasses are asked on their own), get posts the instance with
+ * the keys asked; put, remove and exec_method post nothing.
  */
 #ifndef OPENWMI_PROVIDER_H
 #define OPENWMI_PROVIDER_H
@@ -128,8 +134,12 @@ struct owmi_host {
          * event class (an __ExtrinsicEvent subclass, or an intrinsic event
          * such as __InstanceCreationEvent with TargetInstance set), filled
          * with set_* (set_object for embedded instances), then raised.
-         * raise takes the event in every case; it returns 0, or a negative
-         * errno when the event was dropped (not an event class, queue full). */
+         * raise takes the event in every case and delivers it before it
+         * returns (one delivery at a time per channel); it returns 0, or a
+         * negative errno when the event was dropped (not an event of the
+         * channel's class).  The subscriber may call back into the
+         * provider, which may raise again from there: a lock held across
+         * raise() must be recursive. */
         owmi_instance *(*event_new)(owmi_events *events, const char *class_name);
         int (*set_object)(owmi_instance *inst, const char *name, const owmi_instance *value);
         int (*raise)(owmi_events *events, owmi_instance *event);

@@ -98,7 +98,15 @@ static int sample_init(const struct owmi_host *host, void **ret_state)
                 return -ENOMEM;
         s->host = host;
         pthread_mutex_init(&s->lock, NULL);
-        pthread_mutex_init(&s->events_lock, NULL);
+        {
+                /* recursive: a subscriber may call a method that raises again */
+                pthread_mutexattr_t attr;
+
+                pthread_mutexattr_init(&attr);
+                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+                pthread_mutex_init(&s->events_lock, &attr);
+                pthread_mutexattr_destroy(&attr);
+        }
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 struct counter *c = &s->counters[s->count++];
 

@@ -6,6 +6,7 @@
  * properties and relative/full paths.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -796,13 +797,21 @@ int cim_object_set_value(struct cim_object *obj, const char *name, const struct 
         return 0;
 }
 
+static char host_name_buf[256];
+
+static void read_host_name(void)
+{
+        if (gethostname(host_name_buf, sizeof(host_name_buf) - 1) < 0 || !host_name_buf[0])
+                strcpy(host_name_buf, "localhost");
+}
+
+/* Read once per process: __PATH is built on many threads at once. */
 static const char *host_name(void)
 {
-        static char name[256];
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-        if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
-                strcpy(name, "localhost");
-        return name;
+        pthread_once(&once, read_host_name);
+        return host_name_buf;
 }
 
 /* An instance's path as a struct cim_objpath (keys borrowed by copy). */

@@ -42,6 +42,17 @@ struct assoc_walk {
         struct owmi_error *err;
 };
 
+static bool same_namespace(const char *text, const char *ns)
+{
+        char norm[CIMOM_NS_MAX];
+        size_t n = 0;
+
+        for (const char *c = text; *c && n + 1 < sizeof(norm); c++)
+                norm[n++] = *c == '\\' ? '/' : *c;
+        norm[n] = '\0';
+        return owmi_strcasecmp(norm, ns) == 0;
+}
+
 /* Does the reference value (a path text) name the source object? */
 static bool names_source(const struct assoc_walk *w, const char *ref_text)
 {
@@ -50,17 +61,14 @@ static bool names_source(const struct assoc_walk *w, const char *ref_text)
 
         if (cim_objpath_parse(ref_text, strlen(ref_text), &ref, NULL) < 0)
                 return false;
-        if (ref.namespace) {
-                char ns[CIMOM_NS_MAX];
-                size_t n = 0;
-
-                for (const char *c = ref.namespace; *c && n + 1 < sizeof(ns); c++)
-                        ns[n++] = *c == '\\' ? '/' : *c;
-                ns[n] = '\0';
-                if (owmi_strcasecmp(ns, w->h->ns) != 0) {
-                        cim_objpath_release(&ref);
-                        return false;
-                }
+        if (!ref.class_name) {
+                /* a namespace path names no object */
+                cim_objpath_release(&ref);
+                return false;
+        }
+        if (ref.namespace && !same_namespace(ref.namespace, w->h->ns)) {
+                cim_objpath_release(&ref);
+                return false;
         }
         /* compare keys under the class the reference names, if the source is one */
         if (!cim_object_is_a(w->source, ref.class_name)) {
@@ -149,6 +157,11 @@ static void emit_endpoint(struct assoc_walk *w, const struct cim_property *p)
                 return;
         if (cim_objpath_parse(p->value.v.string, strlen(p->value.v.string), &path, NULL) < 0)
                 return;
+        if (!path.class_name || (path.namespace && !same_namespace(path.namespace, w->h->ns))) {
+                /* another namespace's object is not looked up in this one */
+                cim_objpath_release(&path);
+                return;
+        }
         owmi_free(path.server);
         owmi_free(path.namespace);
         path.server = path.namespace = NULL;
@@ -171,19 +184,26 @@ static void emit_endpoint(struct assoc_walk *w, const struct cim_property *p)
 
 /* One association instance: does it reference the source, and if so
  * deliver it (REFERENCES) or its other ends (ASSOCIATORS). */
+/* Does a reference of inst other than except (NULL: any) hold the source
+ * through an allowed Role? */
+static bool refers_to_source(const struct assoc_walk *w, const struct cim_object *inst,
+                             const struct cim_property *except)
+{
+        for (size_t i = 0; i < inst->prop_count; i++) {
+                const struct cim_property *p = &inst->props[i];
+
+                if (p != except && source_role(w, p) && !p->value.is_null && !p->value.is_array &&
+                    names_source(w, p->value.v.string))
+                        return true;
+        }
+        return false;
+}
+
 static int walk_instance(struct cim_object *inst, void *userdata)
 {
         struct assoc_walk *w = userdata;
-        const struct cim_property *via = NULL;
 
-        for (size_t i = 0; i < inst->prop_count && !via; i++) {
-                const struct cim_property *p = &inst->props[i];
-
-                if (source_role(w, p) && !p->value.is_null && !p->value.is_array &&
-                    names_source(w, p->value.v.string))
-                        via = p;
-        }
-        if (!via) {
+        if (!refers_to_source(w, inst, NULL)) {
                 cim_object_free(inst);
                 return 0;
         }
@@ -191,12 +211,16 @@ static int walk_instance(struct cim_object *inst, void *userdata)
                 emit(w, inst);
                 return w->cancelled || w->error ? 1 : 0;
         }
+        /* every other end: a reference whose partner holds the source (an
+         * association may link an object to itself) */
         for (size_t i = 0; i < inst->prop_count && !w->cancelled; i++) {
                 const struct cim_property *p = &inst->props[i];
 
-                if (p == via || p->type != CIM_TYPE_REFERENCE)
+                if (p->type != CIM_TYPE_REFERENCE)
                         continue;
                 if (w->p->result_role && owmi_strcasecmp(w->p->result_role, p->name) != 0)
+                        continue;
+                if (!refers_to_source(w, inst, p))
                         continue;
                 emit_endpoint(w, p);
         }

@@ -25,7 +25,8 @@
 
 void cimom_caller_self(struct cimom_caller *ret)
 {
-        struct passwd *pw;
+        struct passwd pwbuf, *pw = NULL;
+        char buf[4096];
         int n;
 
         memset(ret, 0, sizeof(*ret));
@@ -33,8 +34,7 @@ void cimom_caller_self(struct cimom_caller *ret)
         ret->gid = getgid();
         n = getgroups((int) ELEMENTSOF(ret->groups), ret->groups);
         ret->group_count = n > 0 ? (size_t) n : 0;
-        pw = getpwuid(ret->uid);
-        if (pw)
+        if (getpwuid_r(ret->uid, &pwbuf, buf, sizeof(buf), &pw) == 0 && pw)
                 snprintf(ret->user, sizeof(ret->user), "%s", pw->pw_name);
 }
 

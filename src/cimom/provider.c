@@ -46,8 +46,9 @@ struct owmi_request {
         const char *class_name;            /* what was asked for (and its subclasses) */
         const struct wql_query *query;     /* hints; may be NULL */
         const char *query_text;
-        repo_object_cb deliver;            /* where posted instances go */
+        repo_object_cb deliver;            /* where posted instances go (NULL: nothing may be posted) */
         void *userdata;
+        bool exact;                        /* enumerate: instances of class_name itself only */
         bool stopped;                      /* the receiver wants no more */
         size_t garbage;                    /* results dropped as invalid */
         struct owmi_error *err;
@@ -246,7 +247,17 @@ static int host_post(owmi_request *req, owmi_instance *pinst)
                 cim_object_free(inst);
                 return 1;
         }
-        if (inst->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(inst, req->class_name)) {
+        if (!req->deliver) {
+                /* put, delete and methods return no instances */
+                host_log(OWMI_LOG_ERROR, "provider posted a '%s' where no result is expected",
+                         inst->class_name);
+                req->garbage++;
+                cim_object_free(inst);
+                return 1;
+        }
+        if (inst->genus != CIM_GENUS_INSTANCE ||
+            (req->exact ? owmi_strcasecmp(inst->class_name, req->class_name) != 0 :
+                          !cim_object_is_a(inst, req->class_name))) {
                 host_log(OWMI_LOG_ERROR, "provider sent an instance of '%s' when asked for '%s'",
                          inst->class_name, req->class_name);
                 req->garbage++;
@@ -417,7 +428,9 @@ struct owmi_events {
         char *class_name;
         cimom_sink sink;
         void *userdata;
-        pthread_mutex_t lock;        /* deliveries one at a time */
+        pthread_mutex_t lock;        /* the class cache below */
+        pthread_mutex_t delivery;    /* one delivery at a time; recursive, so a sink may
+                                        make the provider raise again */
         struct cim_object *classes[8];
         size_t class_count;
 };
@@ -437,10 +450,15 @@ static owmi_instance *host_event_new(owmi_events *ev, const char *class_name)
         for (size_t i = 0; i < ev->class_count && !cls; i++)
                 if (owmi_strcasecmp(ev->classes[i]->class_name, class_name) == 0)
                         cls = ev->classes[i];
-        if (!cls && ev->class_count < ELEMENTSOF(ev->classes) &&
-            cimom_repo_borrow(ev->h->cimom, &repo, NULL) >= 0) {
-                if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0)
+        if (!cls && cimom_repo_borrow(ev->h->cimom, &repo, NULL) >= 0) {
+                if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0) {
+                        if (ev->class_count == ELEMENTSOF(ev->classes)) {
+                                /* a small cache: the newest replaces the last */
+                                ev->class_count--;
+                                cim_object_free(ev->classes[ev->class_count]);
+                        }
                         ev->classes[ev->class_count++] = cls;
+                }
                 cimom_repo_return(ev->h->cimom, repo);
         }
         if (cls && cim_object_is_a(cls, "__Event") && !cim_object_is_abstract(cls))
@@ -479,9 +497,10 @@ static int host_raise(owmi_events *ev, owmi_instance *pinst)
 
         if (!ev || !event)
                 return -EINVAL;
-        if (event->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(event, "__Event")) {
-                host_log(OWMI_LOG_ERROR, "provider raised a '%s', which is not an event",
-                         event->class_name);
+        if (event->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(event, "__Event") ||
+            !cim_object_is_a(event, ev->class_name)) {
+                host_log(OWMI_LOG_ERROR, "provider raised a '%s' on a channel for '%s'",
+                         event->class_name, ev->class_name);
                 cim_object_free(event);
                 return -EINVAL;
         }
@@ -490,9 +509,9 @@ static int host_raise(owmi_events *ev, owmi_instance *pinst)
                 cim_value_set_uint(&created->value, CIM_TYPE_UINT64, filetime_now());
         owmi_free(event->namespace);
         event->namespace = NULL; /* events have no path */
-        pthread_mutex_lock(&ev->lock);
+        pthread_mutex_lock(&ev->delivery);
         ev->sink(event, ev->userdata);
-        pthread_mutex_unlock(&ev->lock);
+        pthread_mutex_unlock(&ev->delivery);
         return 0;
 }
 
@@ -559,6 +578,14 @@ static int provider_location(struct cimom_ns *h, struct repo *repo, const char *
                                       "provider '%s' has no Location", name);
         }
         dir = getenv("OWMI_PROVIDER_DIR");
+        if (loc->value.v.string[0] != '/' && strchr(loc->value.v.string, '/')) {
+                /* a relative Location names a file of the provider directory,
+                 * not a way out of it */
+                cim_object_free(reg);
+                return owmi_error_set(err, OWMI_E_INVALID_PROVIDER_REGISTRATION,
+                                      "Location of provider '%s' must be a file name or an "
+                                      "absolute path", name);
+        }
         if (loc->value.v.string[0] == '/')
                 r = snprintf(buf, size, "%s", loc->value.v.string);
         else
@@ -719,7 +746,7 @@ int cimom_provider_enumerate(struct cimom_ns *h, struct repo *repo, const char *
         struct loaded_provider *lp;
         owmi_request req = { .h = h, .repo = repo, .class_name = class_name, .query = q,
                              .query_text = query_text, .deliver = deliver, .userdata = userdata,
-                             .err = err };
+                             .exact = true, .err = err };
         int r = provider_load(h, repo, provider, &lp, err);
 
         if (r < 0 || (r = capable(lp, lp->ops->enumerate, "enumerate instances", err)) < 0)
@@ -741,6 +768,25 @@ static int take_single(struct cim_object *obj, void *userdata)
         }
         s->obj = obj;
         return 0;
+}
+
+/* Does the instance have the keys the path asked for? */
+static bool same_keys(const struct cim_object *inst, const struct cim_objpath *path)
+{
+        struct strbuf rel = STRBUF_INIT;
+        struct cim_objpath got = { 0 }, want = *path;
+        bool same = false;
+
+        if (cim_object_relpath(inst, &rel) >= 0 && strbuf_error(&rel) == 0 &&
+            cim_objpath_parse(rel.buf, rel.len, &got, NULL) >= 0) {
+                /* compare keys only: the path may name a superclass */
+                want.server = want.namespace = NULL;
+                want.class_name = got.class_name;
+                same = cim_objpath_equal(&got, &want);
+                cim_objpath_release(&got);
+        }
+        strbuf_release(&rel);
+        return same;
 }
 
 int cimom_provider_get(struct cimom_ns *h, struct repo *repo, const char *provider,
@@ -767,6 +813,12 @@ int cimom_provider_get(struct cimom_ns *h, struct repo *repo, const char *provid
         r = request_finish(&req, r, "get an instance");
         if (r >= 0 && !s.obj)
                 r = owmi_error_set(err, OWMI_E_NOT_FOUND, "no instance at that path");
+        if (r >= 0 && !same_keys(s.obj, path)) {
+                host_log(OWMI_LOG_ERROR, "provider '%s' answered a get of '%s' with another "
+                         "instance", lp->name, path->class_name);
+                r = owmi_error_set(err, OWMI_E_PROVIDER_FAILURE,
+                                   "provider returned an instance with other keys than asked");
+        }
         if (r < 0) {
                 cim_object_free(s.obj);
                 return r;
@@ -949,11 +1001,20 @@ int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink
         sub->events.sink = sink;
         sub->events.userdata = userdata;
         pthread_mutex_init(&sub->events.lock, NULL);
+        {
+                pthread_mutexattr_t attr;
+
+                pthread_mutexattr_init(&attr);
+                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+                pthread_mutex_init(&sub->events.delivery, &attr);
+                pthread_mutexattr_destroy(&attr);
+        }
         if (lp->ops->enable_events(lp->state, &sub->events, sub->events.class_name, 1) < 0) {
                 r = owmi_error_set(err, OWMI_E_PROVIDER_FAILURE,
                                    "provider '%s' refused to raise '%s' events", lp->name,
                                    sub->events.class_name);
                 pthread_mutex_destroy(&sub->events.lock);
+                pthread_mutex_destroy(&sub->events.delivery);
                 owmi_free(sub->events.class_name);
                 owmi_free(sub);
                 return r;
@@ -972,6 +1033,7 @@ struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub)
         for (size_t i = 0; i < sub->events.class_count; i++)
                 cim_object_free(sub->events.classes[i]);
         pthread_mutex_destroy(&sub->events.lock);
+        pthread_mutex_destroy(&sub->events.delivery);
         owmi_free(sub->events.class_name);
         owmi_free(sub);
         return NULL;

@@ -3,7 +3,9 @@
  * query.c: ExecQuery.  Parses WQL, checks it against the class, plans and
  * runs it:
  *   - a data query whose WHERE fixes every key with `=` (at the top level
- *     of an AND) becomes one keyed get, never a scan;
+ *     of an AND) becomes one keyed get, never a scan, when one source (the
+ *     repository, or the provider of a class without subclasses) holds
+ *     the whole class tree;
  *   - otherwise the instances of the class and its subclasses stream
  *     through the WHERE and the select list;
  *   - a schema query on `__this ISA`, `__CLASS =` or `__SUPERCLASS =` reads
@@ -70,7 +72,7 @@ static const struct wql_node *find_equality(const struct wql_node *n, const char
 }
 
 /* A path for a keyed get when the WHERE fixes every key: 1 and *ret, 0 if
- * it does not, -1 if a constant cannot be a value of its key (no result). */
+ * it does not (or a constant needs the WHERE's looser conversion). */
 static int keyed_path(const struct wql_query *q, const struct cim_object *cls,
                       struct cim_objpath *ret)
 {
@@ -91,8 +93,10 @@ static int keyed_path(const struct wql_query *q, const struct cim_object *cls,
                         return 0;
                 }
                 if (cim_value_convert(&eq->constant, p->type, false, &v, NULL) < 0) {
+                        /* the WHERE converts more freely (WMI's rules):
+                         * let the scan decide */
                         cim_objpath_release(&path);
-                        return -1;
+                        return 0;
                 }
                 if (!path.class_name && !(path.class_name = owmi_strdup(cls->class_name))) {
                         cim_value_release(&v);
@@ -109,6 +113,32 @@ static int keyed_path(const struct wql_query *q, const struct cim_object *cls,
                 return 0;
         *ret = path;
         return 1;
+}
+
+/* Can one keyed get answer for the whole class tree?  Only when a single
+ * source holds every instance: all classes in the repository, or one
+ * dynamic class without subclasses (its provider). */
+struct sources {
+        size_t classes, dynamic;
+};
+
+static int count_sources(const char *name, const char *provider, void *userdata)
+{
+        struct sources *s = userdata;
+
+        (void) name;
+        s->classes++;
+        s->dynamic += provider != NULL;
+        return 0;
+}
+
+static bool single_source(struct repo *repo, const char *ns, const char *class_name)
+{
+        struct sources s = { 0, 0 };
+
+        if (repo_class_subtree(repo, ns, class_name, count_sources, &s, NULL) < 0)
+                return false;
+        return s.dynamic == 0 || s.classes == 1;
 }
 
 static const struct cim_object *lookup_class(const char *name, void *userdata);
@@ -167,11 +197,9 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
         if (r < 0)
                 goto out;
         run.cls = cls;
-        r = keyed_path(q, cls, &path);
+        r = single_source(repo, h->ns, cls->class_name) ? keyed_path(q, cls, &path) : 0;
         if (r == -ENOMEM) {
                 r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
-        } else if (r < 0) {
-                r = 0; /* a key constant of the wrong type matches nothing */
         } else if (r == 1) {
                 struct owmi_error miss = { 0 };
 
@@ -181,7 +209,11 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
                         deliver(found, &run);
                 else
                         cim_object_free(found);
-                if (r < 0 && miss.code != OWMI_E_NOT_FOUND) {
+                if (r < 0 && miss.code == OWMI_E_PROVIDER_NOT_CAPABLE) {
+                        /* a provider without a keyed get: ask for them all */
+                        r = cimom_instances(h, repo, cls->class_name, true, q, query_text, deliver,
+                                            &run, err);
+                } else if (r < 0 && miss.code != OWMI_E_NOT_FOUND) {
                         if (err)
                                 *err = miss;
                 } else {

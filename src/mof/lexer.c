@@ -7,6 +7,7 @@
  * drives the main switch.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,8 @@ enum char_class {
 
 static unsigned char char_class[256];
 
-static void init_classes(void)
+static void fill_classes(void)
 {
-        if (char_class['a'])
-                return;
         for (int c = 0; c < 256; c++) {
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v')
                         char_class[c] = CC_SPACE;
@@ -45,6 +44,14 @@ static void init_classes(void)
                 else
                         char_class[c] = CC_OTHER;
         }
+}
+
+/* Filled once per process: threads may lex at the same time. */
+static void init_classes(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        pthread_once(&once, fill_classes);
 }
 
 void mof_lexer_init(struct mof_lexer *lx, const char *src, size_t len)

@@ -12,6 +12,7 @@
  * here, independently of the C locale.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -40,10 +41,8 @@ enum char_class {
 
 static unsigned char char_class[256];
 
-static void init_classes(void)
+static void fill_classes(void)
 {
-        if (char_class['a'])
-                return;
         for (int c = 0; c < 256; c++) {
                 enum char_class cc = CC_OTHER;
 
@@ -67,6 +66,14 @@ static void init_classes(void)
                         cc = CC_BRACE;
                 char_class[c] = (unsigned char) cc;
         }
+}
+
+/* Filled once per process: threads may lex at the same time. */
+static void init_classes(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        pthread_once(&once, fill_classes);
 }
 
 static const struct {
