@@ -35,6 +35,9 @@ static const struct linux_class *const modules[] = {
 #ifdef HAVE_LINUX_SERVICE
         linux_service_classes,
 #endif
+#ifdef HAVE_LINUX_PERF
+        linux_perf_classes,
+#endif
         NULL,
 };
 

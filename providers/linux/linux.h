@@ -42,6 +42,7 @@ extern const struct linux_class linux_disk_classes[];
 extern const struct linux_class linux_account_classes[];
 extern const struct linux_class linux_network_classes[];
 extern const struct linux_class linux_service_classes[];
+extern const struct linux_class linux_perf_classes[];
 
 /* Helpers every module uses. */
 
