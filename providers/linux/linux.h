@@ -43,6 +43,7 @@ extern const struct linux_class linux_account_classes[];
 extern const struct linux_class linux_network_classes[];
 extern const struct linux_class linux_service_classes[];
 extern const struct linux_class linux_perf_classes[];
+extern const struct linux_class linux_logevent_classes[];
 
 /* Helpers every module uses. */
 
