@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,13 +191,21 @@ long linux_read_file(const char *path, char *buf, size_t size)
         return (long) len;
 }
 
+static char host_name[256];
+
+static void read_host_name(void)
+{
+        if (gethostname(host_name, sizeof(host_name) - 1) < 0 || !host_name[0])
+                strcpy(host_name, "localhost");
+}
+
+/* Read once: requests run on many threads. */
 const char *linux_host_name(void)
 {
-        static char name[256];
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-        if (!name[0] && gethostname(name, sizeof(name) - 1) < 0)
-                strcpy(name, "localhost");
-        return name;
+        pthread_once(&once, read_host_name);
+        return host_name;
 }
 
 int64_t linux_boot_usec(void)
