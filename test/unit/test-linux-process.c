@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-linux-process.c: Win32_Process from the Linux provider, through the
+ * object manager on a fresh repository: processes the test starts are
+ * found by enumeration, keyed get and WHERE with what the kernel says of
+ * them; a select list spares the provider the files it does not need
+ * (counted with the kernel's own count of our read calls); Create,
+ * Terminate and GetOwner act as the caller, down to a real user made for
+ * the test when it runs as root; processes that end during enumerations
+ * are left out without errors; and the process connector's start and
+ * stop events reach subscribers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/util.h"
+#include "cimom/cimom.h"
+#include "test-util.h"
+
+static struct cimom *cimom;
+static struct cimom_ns *ns;
+
+/* What a failing test leaves behind is cleaned up at the end. */
+static pid_t children[64];
+static char made_user[32];
+
+static void forget_child(pid_t pid)
+{
+        for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
+                if (children[i] == pid)
+                        children[i] = 0;
+}
+
+static void remember_child(pid_t pid)
+{
+        for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
+                if (!children[i]) {
+                        children[i] = pid;
+                        return;
+                }
+        }
+}
+
+static void stop_child(pid_t pid)
+{
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        forget_child(pid);
+}
+
+static void remove_user(void)
+{
+        char cmd[128];
+
+        if (!made_user[0])
+                return;
+        snprintf(cmd, sizeof(cmd), "userdel %s >/dev/null 2>&1", made_user);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove user %s\n", made_user);
+        made_user[0] = '\0';
+}
+
+static int setup(void **state)
+{
+        struct owmi_error err = { 0 };
+        char path[4096];
+        struct repo *repo;
+
+        if (test_dir_setup(state) < 0)
+                return -1;
+        repo = test_open_repo("process");
+        repo_close(repo);
+        snprintf(path, sizeof(path), "%s/process.db", test_dir);
+        if (cimom_new(path, &cimom, &err) < 0 ||
+            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0) {
+                fprintf(stderr, "%s\n", err.message);
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
+                if (children[i] > 0)
+                        stop_child(children[i]);
+        remove_user();
+        cimom_ns_close(ns);
+        cimom_free(cimom);
+        return test_dir_teardown(state);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+        nanosleep(&ts, NULL);
+}
+
+/* /proc/<pid>/<file> as text, or false. */
+static bool proc_text(pid_t pid, const char *file, char *buf, size_t size)
+{
+        char path[64];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        f = fopen(path, "r");
+        if (!f)
+                return false;
+        n = fread(buf, 1, size - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        return true;
+}
+
+/* The state letter of a process, or 0 when it is gone. */
+static char proc_state(pid_t pid)
+{
+        char buf[1024], *close;
+
+        if (!proc_text(pid, "stat", buf, sizeof(buf)) || !(close = strrchr(buf, ')')))
+                return 0;
+        return close[2];
+}
+
+/* Until the process runs program comm (exec is done), up to 5 s. */
+static bool wait_comm(pid_t pid, const char *comm)
+{
+        char buf[64];
+
+        for (double end = now_ms() + 5000; now_ms() < end; sleep_ms(5)) {
+                if (proc_text(pid, "comm", buf, sizeof(buf))) {
+                        buf[strcspn(buf, "\n")] = '\0';
+                        if (strcmp(buf, comm) == 0)
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* Until the process is gone from /proc (reaped, not a zombie), up to 5 s. */
+static bool wait_gone(pid_t pid)
+{
+        for (double end = now_ms() + 5000; now_ms() < end; sleep_ms(5))
+                if (proc_state(pid) == 0)
+                        return true;
+        return false;
+}
+
+/* A child of ours running argv, once its exec is done. */
+static pid_t start_child(const char *const *argv, const char *comm)
+{
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                setpgid(0, 0);
+                execvp(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        assert_true(pid > 0);
+        remember_child(pid);
+        if (!wait_comm(pid, comm))
+                fail_msg("process %d did not start %s", (int) pid, comm);
+        return pid;
+}
+
+/* The kernel's count of read calls this process made (/proc/self/io). */
+static uint64_t read_calls(void)
+{
+        char buf[512], *at;
+
+        assert_true(proc_text(getpid(), "io", buf, sizeof(buf)));
+        at = strstr(buf, "syscr:");
+        assert_non_null(at);
+        return strtoull(at + 6, NULL, 10);
+}
+
+static const struct cim_property *prop(const struct cim_object *obj, const char *name)
+{
+        return cim_object_find_property(obj, name);
+}
+
+static bool is_null(const struct cim_object *obj, const char *name)
+{
+        const struct cim_property *p = prop(obj, name);
+
+        return !p || p->value.is_null;
+}
+
+static const char *string_prop(const struct cim_object *obj, const char *name)
+{
+        const struct cim_property *p = prop(obj, name);
+
+        if (!p || p->value.is_null)
+                fail_msg("%s is missing or NULL", name);
+        return p->value.v.string;
+}
+
+static uint64_t uint_prop(const struct cim_object *obj, const char *name)
+{
+        const struct cim_property *p = prop(obj, name);
+
+        if (!p || p->value.is_null)
+                fail_msg("%s is missing or NULL", name);
+        return p->value.v.u64;
+}
+
+/* Enumerations and queries: how many, and the one with a given pid. */
+struct found {
+        uint64_t pid;
+        struct cim_object *obj;
+        size_t count;
+        size_t props_max;             /* the most properties one result had */
+};
+
+static int keep_pid(struct cim_object *obj, void *userdata)
+{
+        struct found *f = userdata;
+        const struct cim_property *p = prop(obj, "ProcessId");
+        size_t props = 0;
+
+        f->count++;
+        for (size_t i = 0; i < obj->prop_count; i++)
+                props += !obj->props[i].value.is_null;
+        if (props > f->props_max)
+                f->props_max = props;
+        if (!f->obj && p && !p->value.is_null && p->value.v.u64 == f->pid) {
+                f->obj = obj;
+                return 0;
+        }
+        cim_object_free(obj);
+        return 0;
+}
+
+static void found_release(struct found *f)
+{
+        cim_object_free(f->obj);
+        f->obj = NULL;
+}
+
+static int query(struct cimom_ns *h, const char *wql, struct found *f)
+{
+        struct owmi_error err = { 0 };
+        int r = cimom_exec_query(h, "WQL", wql, keep_pid, f, &err);
+
+        if (r < 0)
+                print_message("%s: %s\n", wql, err.message);
+        return r;
+}
+
+/* An instance of __PARAMETERS with string parameters (name, value, ...,
+ * NULL) and one optional uint32. */
+static struct cim_object *params(const char *uint_name, uint64_t uint_value, ...)
+{
+        struct cim_object *in = cim_object_new_class("__PARAMETERS", NULL);
+        const char *name;
+        va_list ap;
+
+        assert_non_null(in);
+        in->genus = CIM_GENUS_INSTANCE;
+        if (uint_name) {
+                struct cim_property *p = cim_object_add_property(in, uint_name);
+
+                p->type = CIM_TYPE_UINT32;
+                cim_value_set_uint(&p->value, CIM_TYPE_UINT32, uint_value);
+        }
+        va_start(ap, uint_value);
+        while ((name = va_arg(ap, const char *))) {
+                const char *value = va_arg(ap, const char *);
+                struct cim_property *p = cim_object_add_property(in, name);
+
+                p->type = CIM_TYPE_STRING;
+                assert_int_equal(cim_value_set_string(&p->value, CIM_TYPE_STRING, value), 0);
+        }
+        va_end(ap);
+        return in;
+}
+
+/* Create: ReturnValue, and the pid in *ret_pid. */
+static uint64_t create(struct cimom_ns *h, const char *cmdline, const char *cwd, pid_t *ret_pid)
+{
+        struct cim_object *in = cwd ? params(NULL, 0, "CommandLine", cmdline, "CurrentDirectory",
+                                             cwd, NULL) :
+                                      params(NULL, 0, "CommandLine", cmdline, NULL);
+        struct cim_object *out = NULL;
+        struct owmi_error err = { 0 };
+        uint64_t rv;
+
+        if (cimom_exec_method(h, "Win32_Process", "Create", in, &out, &err) < 0)
+                fail_msg("Create: %s", err.message);
+        cim_object_free(in);
+        rv = uint_prop(out, "ReturnValue");
+        *ret_pid = rv == 0 ? (pid_t) uint_prop(out, "ProcessId") : 0;
+        if (rv != 0)
+                assert_true(is_null(out, "ProcessId"));
+        cim_object_free(out);
+        return rv;
+}
+
+static uint64_t terminate(struct cimom_ns *h, pid_t pid)
+{
+        struct cim_object *in = params("Reason", 1, NULL), *out = NULL;
+        struct owmi_error err = { 0 };
+        char path[64];
+        uint64_t rv;
+
+        snprintf(path, sizeof(path), "Win32_Process.Handle=\"%d\"", (int) pid);
+        if (cimom_exec_method(h, path, "Terminate", in, &out, &err) < 0)
+                fail_msg("Terminate: %s", err.message);
+        cim_object_free(in);
+        rv = uint_prop(out, "ReturnValue");
+        cim_object_free(out);
+        return rv;
+}
+
+/* GetOwner's User (ReturnValue must be 0). */
+static void owner(struct cimom_ns *h, pid_t pid, char *user, size_t size)
+{
+        struct cim_object *out = NULL;
+        struct owmi_error err = { 0 };
+        char path[64], host[256] = "";
+
+        snprintf(path, sizeof(path), "Win32_Process.Handle=\"%d\"", (int) pid);
+        if (cimom_exec_method(h, path, "GetOwner", NULL, &out, &err) < 0)
+                fail_msg("GetOwner: %s", err.message);
+        assert_int_equal(uint_prop(out, "ReturnValue"), 0);
+        gethostname(host, sizeof(host) - 1);
+        assert_string_equal(string_prop(out, "Domain"), host);
+        snprintf(user, size, "%s", string_prop(out, "User"));
+        cim_object_free(out);
+}
+
+static void self_user(char *buf, size_t size)
+{
+        struct passwd *pw = getpwuid(geteuid());
+
+        assert_non_null(pw);
+        snprintf(buf, size, "%s", pw->pw_name);
+}
+
+/* What the kernel says of a process, to compare with an instance. */
+static void check_process(const struct cim_object *obj, pid_t pid, const char *cmdline)
+{
+        char handle[16], exe[PATH_MAX], user[64];
+        ssize_t n;
+
+        snprintf(handle, sizeof(handle), "%d", (int) pid);
+        assert_string_equal(obj->class_name, "Win32_Process");
+        assert_string_equal(string_prop(obj, "Handle"), handle);
+        assert_int_equal(uint_prop(obj, "ProcessId"), pid);
+        assert_int_equal(uint_prop(obj, "ParentProcessId"), getpid());
+        assert_string_equal(string_prop(obj, "Name"), "sleep");
+        assert_string_equal(string_prop(obj, "Caption"), "sleep");
+        assert_string_equal(string_prop(obj, "CommandLine"), cmdline);
+        snprintf(handle, sizeof(handle), "/proc/%d/exe", (int) pid);
+        n = readlink(handle, exe, sizeof(exe) - 1);
+        assert_true(n > 0);
+        exe[n] = '\0';
+        assert_string_equal(string_prop(obj, "ExecutablePath"), exe);
+        assert_int_equal(uint_prop(obj, "SessionId"), getsid(pid));
+        assert_int_equal(uint_prop(obj, "ThreadCount"), 1);
+        assert_true(uint_prop(obj, "WorkingSetSize") > 0);
+        assert_true(uint_prop(obj, "VirtualSize") >= uint_prop(obj, "WorkingSetSize"));
+        assert_true(uint_prop(obj, "PeakVirtualSize") >= uint_prop(obj, "VirtualSize"));
+        assert_true(uint_prop(obj, "HandleCount") >= 1);
+        /* Windows' base priority: 8 for nice 0, higher for lower nice values */
+        errno = 0;
+        if (getpriority(PRIO_PROCESS, (id_t) pid) == 0 && errno == 0)
+                assert_int_equal(uint_prop(obj, "Priority"), 8);
+        else
+                assert_in_range(uint_prop(obj, "Priority"), 1, 31);
+        assert_string_equal(string_prop(obj, "CreationClassName"), "Win32_Process");
+        assert_false(is_null(obj, "CreationDate"));
+        assert_false(is_null(obj, "KernelModeTime"));
+        /* ours: io is readable */
+        assert_false(is_null(obj, "ReadTransferCount"));
+        /* no Linux meaning */
+        assert_true(is_null(obj, "QuotaPagedPoolUsage"));
+        assert_true(is_null(obj, "TerminationDate"));
+        owner(ns, pid, user, sizeof(user));
+        {
+                char me[64];
+
+                self_user(me, sizeof(me));
+                assert_string_equal(user, me);
+        }
+}
+
+/* A thread that tells its id and waits for its pipe to close. */
+static pid_t thread_tid;
+
+static void *thread_main(void *arg)
+{
+        char c;
+
+        __atomic_store_n(&thread_tid, (pid_t) syscall(SYS_gettid), __ATOMIC_RELEASE);
+        while (read(*(int *) arg, &c, 1) > 0)
+                ;
+        return NULL;
+}
+
+static pid_t start_sleep(char *cmdline, size_t size)
+{
+        char arg[32];
+        const char *argv[] = { "sleep", arg, NULL };
+
+        /* recognisable: our pid in the fraction */
+        snprintf(arg, sizeof(arg), "30.%d", (int) getpid());
+        snprintf(cmdline, size, "sleep %s", arg);
+        return start_child(argv, "sleep");
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+/* A process we started, by enumeration and by keyed get, with what the
+ * kernel says of it; gone once it ended; threads and odd keys are not
+ * processes. */
+static void test_enumerate_and_get(void **state)
+{
+        struct found f = { 0 };
+        struct owmi_error err = { 0 };
+        struct cim_object *obj = NULL;
+        char cmdline[64], path[64];
+        pid_t pid = start_sleep(cmdline, sizeof(cmdline));
+
+        (void) state;
+        f.pid = (uint64_t) pid;
+        assert_int_equal(cimom_enum_instances(ns, "Win32_Process", true, keep_pid, &f, &err), 0);
+        assert_non_null(f.obj);
+        assert_true(f.count >= 3);
+        check_process(f.obj, pid, cmdline);
+        found_release(&f);
+
+        snprintf(path, sizeof(path), "Win32_Process.Handle=\"%d\"", (int) pid);
+        assert_int_equal(cimom_get_object(ns, path, &obj, &err), 0);
+        check_process(obj, pid, cmdline);
+        cim_object_free(obj);
+
+        stop_child(pid);
+        assert_true(cimom_get_object(ns, path, &obj, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+        /* the key is text: "01" is not process 1 */
+        assert_true(cimom_get_object(ns, "Win32_Process.Handle=\"01\"", &obj, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+        assert_int_equal(cimom_get_object(ns, "Win32_Process.Handle=\"1\"", &obj, &err), 0);
+        cim_object_free(obj);
+        /* /proc/<tid> answers for a thread, but a thread is no process */
+        {
+                pthread_t t;
+                int hold[2];
+                pid_t tid = 0;
+
+                assert_int_equal(pipe(hold), 0);
+                assert_int_equal(pthread_create(&t, NULL, thread_main, &hold[0]), 0);
+                for (double end = now_ms() + 5000; !tid && now_ms() < end; sleep_ms(1))
+                        tid = __atomic_load_n(&thread_tid, __ATOMIC_ACQUIRE);
+                assert_true(tid > 0 && tid != getpid());
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int) tid);
+                assert_int_equal(access(path, R_OK), 0);
+                snprintf(path, sizeof(path), "Win32_Process.Handle=\"%d\"", (int) tid);
+                assert_true(cimom_get_object(ns, path, &obj, &err) < 0);
+                assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+                close(hold[1]);
+                pthread_join(t, NULL);
+                close(hold[0]);
+        }
+}
+
+/* A select list returns what was asked (and the key) and the provider
+ * reads only what it needs: one read per process (stat) for Name and
+ * ProcessId, none at all for Handle alone, several for everything. */
+static void test_select_list(void **state)
+{
+        struct found f = { 0 };
+        char cmdline[64];
+        pid_t pid = start_sleep(cmdline, sizeof(cmdline));
+        uint64_t before, narrow, handles, full;
+        size_t count;
+
+        (void) state;
+        f.pid = (uint64_t) pid;
+        /* once, so the repository's pages are read before counting */
+        assert_int_equal(query(ns, "SELECT Name, ProcessId FROM Win32_Process", &f), 0);
+        found_release(&f);
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+
+        before = read_calls();
+        assert_int_equal(query(ns, "SELECT Name, ProcessId FROM Win32_Process", &f), 0);
+        narrow = read_calls() - before;
+        count = f.count;
+        assert_non_null(f.obj);
+        assert_string_equal(string_prop(f.obj, "Name"), "sleep");
+        assert_int_equal(uint_prop(f.obj, "ProcessId"), pid);
+        assert_false(is_null(f.obj, "Handle"));
+        assert_true(is_null(f.obj, "CommandLine"));
+        assert_true(is_null(f.obj, "ExecutablePath"));
+        /* Name, ProcessId and Handle: nothing else was filled */
+        assert_int_equal(f.props_max, 3);
+        found_release(&f);
+
+        memset(&f, 0, sizeof(f));
+        before = read_calls();
+        assert_int_equal(query(ns, "SELECT Handle FROM Win32_Process", &f), 0);
+        handles = read_calls() - before;
+
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        before = read_calls();
+        assert_int_equal(query(ns, "SELECT * FROM Win32_Process", &f), 0);
+        full = read_calls() - before;
+        assert_non_null(f.obj);
+        check_process(f.obj, pid, cmdline);
+        found_release(&f);
+        print_message("read calls for %zu processes: Name+ProcessId %llu, Handle %llu, * %llu\n",
+                      count, (unsigned long long) narrow, (unsigned long long) handles,
+                      (unsigned long long) full);
+        /* a little slack for the repository's own reads */
+        assert_true(narrow <= count + 16);
+        assert_true(narrow >= count / 2);
+        assert_true(handles <= 16);
+        /* stat, status, cmdline (and io, for our own) */
+        assert_true(full >= 2 * count);
+        stop_child(pid);
+}
+
+/* WHERE on ProcessId reads that one process; Handle = 'N' is a keyed get;
+ * anything with OR still finds every match. */
+static void test_where_pid(void **state)
+{
+        struct found f = { 0 };
+        char cmdline[64], wql[256];
+        pid_t pid = start_sleep(cmdline, sizeof(cmdline));
+        uint64_t before, reads;
+
+        (void) state;
+        f.pid = (uint64_t) pid;
+        snprintf(wql, sizeof(wql), "SELECT * FROM Win32_Process WHERE ProcessId = %d", (int) pid);
+        before = read_calls();
+        assert_int_equal(query(ns, wql, &f), 0);
+        reads = read_calls() - before;
+        assert_int_equal(f.count, 1);
+        check_process(f.obj, pid, cmdline);
+        found_release(&f);
+        print_message("read calls for WHERE ProcessId = N: %llu\n", (unsigned long long) reads);
+        assert_true(reads <= 16);
+
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        snprintf(wql, sizeof(wql), "SELECT Name FROM Win32_Process WHERE Handle = '%d'", (int) pid);
+        assert_int_equal(query(ns, wql, &f), 0);
+        assert_int_equal(f.count, 1);
+        found_release(&f);
+
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        snprintf(wql, sizeof(wql), "SELECT Name FROM Win32_Process WHERE ProcessId = %d OR "
+                 "ProcessId = %d", (int) pid, (int) getpid());
+        assert_int_equal(query(ns, wql, &f), 0);
+        assert_int_equal(f.count, 2);
+        found_release(&f);
+
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        snprintf(wql, sizeof(wql), "SELECT Name FROM Win32_Process WHERE Name = 'sleep' AND "
+                 "(ProcessId = %d)", (int) pid);
+        assert_int_equal(query(ns, wql, &f), 0);
+        assert_int_equal(f.count, 1);
+        found_release(&f);
+
+        /* a parent's children: every one we start */
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        snprintf(wql, sizeof(wql), "SELECT Handle FROM Win32_Process WHERE ParentProcessId = %d",
+                 (int) getpid());
+        assert_int_equal(query(ns, wql, &f), 0);
+        assert_int_equal(f.count, 1);
+        found_release(&f);
+
+        stop_child(pid);
+        memset(&f, 0, sizeof(f));
+        snprintf(wql, sizeof(wql), "SELECT * FROM Win32_Process WHERE ProcessId = %d", (int) pid);
+        assert_int_equal(query(ns, wql, &f), 0);
+        assert_int_equal(f.count, 0);
+}
+
+/* Arguments with blanks come back quoted, as Windows shows them. */
+static void test_command_line_quoting(void **state)
+{
+        const char *argv[] = { "sh", "-c", "sleep 30", "an \"arg\"", "", NULL };
+        pid_t pid = start_child(argv, "sh");
+        char path[64];
+        struct cim_object *obj = NULL;
+        struct owmi_error err = { 0 };
+
+        (void) state;
+        snprintf(path, sizeof(path), "Win32_Process.Handle=\"%d\"", (int) pid);
+        assert_int_equal(cimom_get_object(ns, path, &obj, &err), 0);
+        /* an empty argument at the end is not seen: cmdline ends in NULs */
+        assert_string_equal(string_prop(obj, "CommandLine"),
+                            "sh -c \"sleep 30\" \"an \\\"arg\\\"\"");
+        cim_object_free(obj);
+        stop_child(pid);
+}
+
+/* Create starts a real process where it was asked, Terminate ends it, and
+ * nothing stays behind as a zombie; WMI's codes for bad parameters. */
+static void test_create_and_terminate(void **state)
+{
+        char cwd[PATH_MAX], buf[1024], me[64], user[64];
+        ssize_t n;
+        pid_t pid;
+
+        (void) state;
+        assert_int_equal(create(ns, "sleep 31", test_dir, &pid), 0);
+        assert_true(pid > 0);
+        remember_child(pid);
+        /* "exec " before a simple command: the pid is the program's */
+        assert_true(wait_comm(pid, "sleep"));
+        snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int) pid);
+        n = readlink(buf, cwd, sizeof(cwd) - 1);
+        assert_true(n > 0);
+        cwd[n] = '\0';
+        assert_string_equal(cwd, test_dir);
+        assert_true(proc_text(pid, "cmdline", buf, sizeof(buf)));
+        assert_string_equal(buf, "sleep");
+        assert_string_equal(buf + 6, "31");
+        /* the object manager's process is its parent; no console of ours */
+        {
+                char stat[1024], *close;
+
+                assert_true(proc_text(pid, "stat", stat, sizeof(stat)));
+                close = strrchr(stat, ')');
+                assert_int_equal(strtol(close + 4, NULL, 10), getpid());
+                snprintf(buf, sizeof(buf), "/proc/%d/fd/1", (int) pid);
+                n = readlink(buf, cwd, sizeof(cwd) - 1);
+                assert_true(n > 0);
+                cwd[n] = '\0';
+                assert_string_equal(cwd, "/dev/null");
+        }
+        owner(ns, pid, user, sizeof(user));
+        self_user(me, sizeof(me));
+        assert_string_equal(user, me);
+
+        assert_int_equal(terminate(ns, pid), 0);
+        assert_true(wait_gone(pid));
+        forget_child(pid);
+        /* a process that ends by itself is reaped too */
+        assert_int_equal(create(ns, "true; true", NULL, &pid), 0);
+        assert_true(wait_gone(pid));
+
+        assert_int_equal(create(ns, "sleep 1", "/nonexistent/dir", &pid), 9);
+        assert_int_equal(create(ns, "sleep 1", "relative/dir", &pid), 21);
+        assert_int_equal(create(ns, "", NULL, &pid), 21);
+        {
+                struct cim_object *out = NULL;
+                struct owmi_error err = { 0 };
+
+                assert_int_equal(cimom_exec_method(ns, "Win32_Process", "Create", NULL, &out, &err),
+                                 0);
+                assert_int_equal(uint_prop(out, "ReturnValue"), 21);
+                cim_object_free(out);
+                /* an instance method needs a process that exists */
+                assert_true(cimom_exec_method(ns, "Win32_Process.Handle=\"999999999\"", "Terminate",
+                                              NULL, &out, &err) < 0);
+                assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+        }
+}
+
+/* As another user: the process Create makes is that user's, with that
+ * user's groups; Terminate of someone else's process is refused by the
+ * kernel (ReturnValue 2) and the process lives on; a directory the user
+ * may not enter is refused too. */
+static void test_identity(void **state)
+{
+        char name[32], cmd[128], buf[2048], user[64], expect[64];
+        struct cimom_caller caller;
+        struct cimom_ns *as_user = NULL;
+        struct owmi_error err = { 0 };
+        struct passwd *pw;
+        char cmdline[64];
+        pid_t mine, theirs;
+
+        (void) state;
+        if (geteuid() != 0) {
+                print_message("test_identity needs root (to make a user): skipped\n");
+                skip();
+        }
+        snprintf(name, sizeof(name), "owmit%d", (int) (getpid() % 100000));
+        snprintf(cmd, sizeof(cmd), "useradd -M -s /bin/sh %s >/dev/null 2>&1", name);
+        if (system(cmd) != 0) {
+                print_message("useradd failed: test_identity skipped\n");
+                skip();
+        }
+        snprintf(made_user, sizeof(made_user), "%s", name);
+        pw = getpwnam(name);
+        assert_non_null(pw);
+        memset(&caller, 0, sizeof(caller));
+        caller.uid = pw->pw_uid;
+        caller.gid = pw->pw_gid;
+        caller.groups[0] = pw->pw_gid;
+        caller.group_count = 1;
+        snprintf(caller.user, sizeof(caller.user), "%s", name);
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &as_user, &err), 0);
+
+        assert_int_equal(create(as_user, "sleep 32", "/", &theirs), 0);
+        remember_child(theirs);
+        assert_true(wait_comm(theirs, "sleep"));
+        assert_true(proc_text(theirs, "status", buf, sizeof(buf)));
+        snprintf(expect, sizeof(expect), "\nUid:\t%u\t%u\t%u\t%u\n", (unsigned) pw->pw_uid,
+                 (unsigned) pw->pw_uid, (unsigned) pw->pw_uid, (unsigned) pw->pw_uid);
+        assert_non_null(strstr(buf, expect));
+        snprintf(expect, sizeof(expect), "\nGid:\t%u\t%u\t%u\t%u\n", (unsigned) pw->pw_gid,
+                 (unsigned) pw->pw_gid, (unsigned) pw->pw_gid, (unsigned) pw->pw_gid);
+        assert_non_null(strstr(buf, expect));
+        /* root's groups are not carried over */
+        snprintf(expect, sizeof(expect), "\nGroups:\t%u \n", (unsigned) pw->pw_gid);
+        assert_non_null(strstr(buf, expect));
+        owner(ns, theirs, user, sizeof(user));
+        assert_string_equal(user, name);
+
+        /* root's process: the kernel refuses the user */
+        mine = start_sleep(cmdline, sizeof(cmdline));
+        assert_int_equal(terminate(as_user, mine), 2);
+        sleep_ms(50);
+        assert_true(proc_state(mine) != 0 && proc_state(mine) != 'Z');
+        /* the user's own: ended */
+        assert_int_equal(terminate(as_user, theirs), 0);
+        assert_true(wait_gone(theirs));
+        forget_child(theirs);
+        /* test_dir is root's, mode 0700 */
+        assert_int_equal(create(as_user, "sleep 1", test_dir, &theirs), 2);
+        /* root may end root's process */
+        assert_int_equal(terminate(ns, mine), 0);
+        waitpid(mine, NULL, 0);
+        forget_child(mine);
+
+        cimom_ns_close(as_user);
+        remove_user();
+        assert_null(getpwnam(name));
+}
+
+/* Processes that come and go while we enumerate are no errors. */
+static void test_churn(void **state)
+{
+        const char *argv[] = { "sh", "-c", "while :; do /bin/true; done", NULL };
+        pid_t churn = start_child(argv, "sh");
+
+        (void) state;
+        for (int i = 0; i < 30; i++) {
+                struct found f = { 0 };
+
+                assert_int_equal(query(ns, i % 2 ? "SELECT * FROM Win32_Process" :
+                                       "SELECT Name, CommandLine FROM Win32_Process", &f), 0);
+                assert_true(f.count > 2);
+        }
+        stop_child(churn);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+struct seen {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        pid_t pid;                    /* the process we watch */
+        bool started, stopped;
+        char start_name[32], stop_name[32];
+        uint64_t ppid, session, exit_status;
+        size_t sid_len;
+        uint64_t sid_last;
+        size_t events;                /* all, of any process */
+};
+
+/* Runs on the provider's thread: no cmocka assertions here. */
+static uint64_t event_uint(const struct cim_object *event, const char *name)
+{
+        const struct cim_property *p = prop(event, name);
+
+        return p && !p->value.is_null ? p->value.v.u64 : UINT64_MAX;
+}
+
+static int see(struct cim_object *event, void *userdata)
+{
+        struct seen *s = userdata;
+
+        pthread_mutex_lock(&s->lock);
+        s->events++;
+        if (event_uint(event, "ProcessID") == (uint64_t) s->pid) {
+                bool start = strcmp(event->class_name, "Win32_ProcessStartTrace") == 0;
+                const struct cim_property *name = prop(event, "ProcessName");
+
+                snprintf(start ? s->start_name : s->stop_name, sizeof(s->start_name), "%s",
+                         name && !name->value.is_null ? name->value.v.string : "");
+                if (start) {
+                        const struct cim_property *sid = prop(event, "Sid");
+
+                        s->started = true;
+                        s->ppid = event_uint(event, "ParentProcessID");
+                        s->session = event_uint(event, "SessionID");
+                        if (sid && !sid->value.is_null && sid->value.count) {
+                                s->sid_len = sid->value.count;
+                                s->sid_last = sid->value.v.items[s->sid_len - 1].v.u64;
+                        }
+                } else if (strcmp(event->class_name, "Win32_ProcessStopTrace") == 0) {
+                        s->stopped = true;
+                        s->exit_status = event_uint(event, "ExitStatus");
+                }
+                pthread_cond_broadcast(&s->cond);
+        }
+        pthread_mutex_unlock(&s->lock);
+        cim_object_free(event);
+        return 0;
+}
+
+static bool wait_seen(struct seen *s, bool start, bool stop)
+{
+        struct timespec deadline;
+        bool ok;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 5;
+        pthread_mutex_lock(&s->lock);
+        while (!((!start || s->started) && (!stop || s->stopped)) &&
+               pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == 0)
+                ;
+        ok = (!start || s->started) && (!stop || s->stopped);
+        pthread_mutex_unlock(&s->lock);
+        return ok;
+}
+
+static void seen_init(struct seen *s)
+{
+        memset(s, 0, sizeof(*s));
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->cond, NULL);
+}
+
+/* A process we run raises a start (its program) and a stop (its exit
+ * code) to each subscriber; the parent class gets both; none after
+ * unsubscribing. */
+static void test_trace_events(void **state)
+{
+        struct cimom_subscription *start_sub = NULL, *stop_sub = NULL, *both_sub = NULL;
+        struct seen starts, stops, both;
+        struct owmi_error err = { 0 };
+        size_t before;
+        pid_t pid;
+
+        (void) state;
+        seen_init(&starts);
+        seen_init(&stops);
+        seen_init(&both);
+        if (cimom_subscribe(ns, "Win32_ProcessStartTrace", see, &starts, &start_sub, &err) < 0) {
+                print_message("no process connector here (%s): test_trace_events skipped\n",
+                              err.message);
+                skip();
+        }
+        assert_int_equal(cimom_subscribe(ns, "Win32_ProcessStopTrace", see, &stops, &stop_sub,
+                                         &err), 0);
+        assert_int_equal(cimom_subscribe(ns, "Win32_ProcessTrace", see, &both, &both_sub, &err), 0);
+
+        /* the child execs once everyone knows its pid, then waits for a
+         * line to exit 3: so it is still there when the provider reads it */
+        {
+                int hold[2], line[2];
+                char c = 0;
+
+                assert_int_equal(pipe(hold), 0);
+                assert_int_equal(pipe(line), 0);
+                pid = fork();
+                if (pid == 0) {
+                        close(hold[1]);
+                        close(line[1]);
+                        dup2(line[0], 0);
+                        if (read(hold[0], &c, 1) != 1)
+                                _exit(1);
+                        execl("/bin/sh", "sh", "-c", "read line; exit 3", (char *) NULL);
+                        _exit(127);
+                }
+                close(hold[0]);
+                close(line[0]);
+                remember_child(pid);
+                pthread_mutex_lock(&starts.lock);
+                starts.pid = pid;
+                pthread_mutex_unlock(&starts.lock);
+                pthread_mutex_lock(&stops.lock);
+                stops.pid = pid;
+                pthread_mutex_unlock(&stops.lock);
+                pthread_mutex_lock(&both.lock);
+                both.pid = pid;
+                pthread_mutex_unlock(&both.lock);
+                assert_int_equal(write(hold[1], &c, 1), 1);
+                close(hold[1]);
+                assert_true(wait_seen(&starts, true, false));
+                assert_int_equal(write(line[1], "\n", 1), 1);
+                close(line[1]);
+        }
+        waitpid(pid, NULL, 0);
+        forget_child(pid);
+        assert_true(wait_seen(&stops, false, true));
+        assert_true(wait_seen(&both, true, true));
+        assert_string_equal(starts.start_name, "sh");
+        assert_int_equal(starts.ppid, getpid());
+        assert_int_equal(starts.session, getsid(0));
+        assert_int_equal(starts.sid_len, 16);
+        assert_int_equal(starts.sid_last, (geteuid() >> 24) & 0xff);
+        assert_string_equal(stops.stop_name, "sh");
+        assert_int_equal(stops.exit_status, 3);
+        assert_int_equal(both.exit_status, 3);
+        assert_false(starts.stopped);
+        assert_false(stops.started);
+
+        start_sub = cimom_unsubscribe(start_sub);
+        stop_sub = cimom_unsubscribe(stop_sub);
+        both_sub = cimom_unsubscribe(both_sub);
+        before = starts.events + stops.events + both.events;
+        pid = fork();
+        if (pid == 0) {
+                execl("/bin/true", "true", (char *) NULL);
+                _exit(127);
+        }
+        waitpid(pid, NULL, 0);
+        sleep_ms(100);
+        assert_int_equal(starts.events + stops.events + both.events, before);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_enumerate_and_get),
+                cmocka_unit_test(test_select_list),
+                cmocka_unit_test(test_where_pid),
+                cmocka_unit_test(test_command_line_quoting),
+                cmocka_unit_test(test_create_and_terminate),
+                cmocka_unit_test(test_identity),
+                cmocka_unit_test(test_churn),
+                cmocka_unit_test(test_trace_events),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
