@@ -217,6 +217,7 @@ struct cim_object *cim_object_clone(const struct cim_object *src)
         if (!obj)
                 return NULL;
         obj->genus = src->genus;
+        obj->partial = src->partial;
         if (strdup_opt(&obj->class_name, src->class_name) < 0 ||
             strdup_opt(&obj->superclass, src->superclass) < 0 ||
             strdup_opt(&obj->namespace, src->namespace) < 0 ||
@@ -414,43 +415,81 @@ struct cim_object *cim_object_rebuild(const struct cim_object *parent, const str
 
 /* WMI copies to instances only the qualifiers with the ToInstance flavor
  * (and, on properties, Key, which makes the instance's path). */
-static int keep_instance_qualifiers(struct cim_qualifier_list *list, bool keep_key)
+static int copy_instance_qualifiers(struct cim_qualifier_list *dst, const struct cim_qualifier_list *src,
+                                    bool keep_key)
 {
-        size_t kept = 0;
-
-        for (size_t i = 0; i < list->count; i++) {
-                struct cim_qualifier *q = &list->items[i];
+        for (size_t i = 0; i < src->count; i++) {
+                const struct cim_qualifier *q = &src->items[i];
+                struct cim_value v;
 
                 if (!(q->flavor & CIM_FLAVOR_TO_INSTANCE) &&
-                    !(keep_key && owmi_strcasecmp(q->name, "Key") == 0)) {
-                        owmi_free(q->name);
-                        cim_value_release(&q->value);
+                    !(keep_key && owmi_strcasecmp(q->name, "Key") == 0))
                         continue;
-                }
-                q->propagated = true;
-                list->items[kept++] = *q;
+                if (cim_value_copy(&v, &q->value) < 0 ||
+                    cim_qualifier_list_set(dst, q->name, &v, q->flavor) < 0)
+                        return -ENOMEM;
+                dst->items[dst->count - 1].propagated = true;
         }
-        list->count = kept;
         return 0;
 }
 
+static bool listed(const char *name, const char *const *names, size_t count)
+{
+        for (size_t i = 0; i < count; i++)
+                if (owmi_strcasecmp(names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* Built directly, not cloned and trimmed: providers spawn one instance
+ * per result, so this is on the hot path of every enumeration. */
 struct cim_object *cim_object_spawn_instance(const struct cim_object *cls)
 {
-        struct cim_object *obj = cim_object_clone(cls);
+        return cim_object_spawn_partial(cls, NULL, 0);
+}
+
+struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const char *const *names,
+                                            size_t count)
+{
+        struct cim_object *obj = owmi_calloc(1, sizeof(*obj));
 
         if (!obj)
                 return NULL;
         obj->genus = CIM_GENUS_INSTANCE;
-        keep_instance_qualifiers(&obj->qualifiers, false);
-        /* Key stays on instance properties: it makes the instance's path. */
-        for (size_t i = 0; i < obj->prop_count; i++)
-                keep_instance_qualifiers(&obj->props[i].qualifiers, true);
+        if (strdup_opt(&obj->class_name, cls->class_name) < 0 ||
+            strdup_opt(&obj->superclass, cls->superclass) < 0 ||
+            strdup_opt(&obj->namespace, cls->namespace) < 0 ||
+            strdup_opt(&obj->server, cls->server) < 0 ||
+            copy_derivation(obj, cls->derivation, cls->derivation_count, NULL) < 0 ||
+            copy_instance_qualifiers(&obj->qualifiers, &cls->qualifiers, false) < 0)
+                return cim_object_free(obj);
+        if (cls->prop_count) {
+                obj->props = owmi_calloc(cls->prop_count, sizeof(*obj->props));
+                if (!obj->props)
+                        return cim_object_free(obj);
+                obj->prop_alloc = cls->prop_count;
+        }
+        for (size_t i = 0; i < cls->prop_count; i++) {
+                const struct cim_property *cp = &cls->props[i];
+                struct cim_property *p = &obj->props[obj->prop_count];
+
+                if (names && !listed(cp->name, names, count) && !cim_property_is_key(cp))
+                        continue;
+                /* Key stays on instance properties: it makes the instance's path */
+                p->type = cp->type;
+                p->is_array = cp->is_array;
+                p->array_size = cp->array_size;
+                p->propagated = cp->propagated;
+                obj->prop_count++;
+                if (strdup_opt(&p->name, cp->name) < 0 ||
+                    strdup_opt(&p->ref_class, cp->ref_class) < 0 ||
+                    strdup_opt(&p->class_origin, cp->class_origin) < 0 ||
+                    cim_value_copy(&p->value, &cp->value) < 0 ||
+                    copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
+                        return cim_object_free(obj);
+        }
+        obj->partial = names != NULL;
         /* Methods belong to the class; an instance reaches them through it. */
-        for (size_t i = 0; i < obj->method_count; i++)
-                cim_method_release(&obj->methods[i]);
-        owmi_free(obj->methods);
-        obj->methods = NULL;
-        obj->method_count = obj->method_alloc = 0;
         return obj;
 }
 
@@ -786,6 +825,8 @@ int cim_object_set_value(struct cim_object *obj, const char *name, const struct 
         if (cim_is_system_property(name))
                 return owmi_error_set(err, OWMI_E_SYSTEM_PROPERTY,
                                       "system property '%s' cannot be set", name);
+        if (!p && obj->partial)
+                return 0; /* not selected by the query: nobody will read it */
         if (!p)
                 return owmi_error_set(err, OWMI_E_INVALID_PROPERTY,
                                       "class '%s' has no property '%s'", obj->class_name, name);

@@ -68,6 +68,8 @@ struct cim_object {
         struct cim_method *methods;
         size_t method_count;
         size_t method_alloc;
+        bool partial;             /* an instance holding only a query's properties:
+                                     setting another one is ignored, not an error */
 };
 
 /* Lifecycle.  _free accepts NULL and returns NULL. */
@@ -82,6 +84,10 @@ struct cim_object *cim_object_derive(const struct cim_object *parent, const char
 /* A new instance of a class: a copy of its properties with their default
  * values, and the qualifiers with the ToInstance flavor. */
 struct cim_object *cim_object_spawn_instance(const struct cim_object *cls);
+/* The same with only the listed properties and the keys (WMI's partial
+ * instance for a select list); names NULL: all of them. */
+struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const char *const *names,
+                                            size_t count);
 
 /* What a class itself declares: its own qualifiers, and the members it
  * declares or overrides with only their own qualifiers.  This is what the

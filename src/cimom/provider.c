@@ -55,6 +55,9 @@ struct owmi_request {
         bool error_set;
         struct cim_object *classes[8];     /* classes instance_new looked up */
         size_t class_count;
+        const char **needed;               /* a select list's properties (+ WHERE's) */
+        size_t needed_count;
+        bool needed_known;
 };
 
 static const struct owmi_host host_api;
@@ -79,14 +82,32 @@ static const struct cim_object *request_class(owmi_request *req, const char *nam
         return cls;
 }
 
+/* The properties a select list needs, once per request; NULL: all. */
+static const char *const *request_needed(owmi_request *req, size_t *ret_count)
+{
+        if (!req->needed_known) {
+                req->needed_known = true;
+                if (req->query && req->query->kind == WQL_DATA && !req->query->select_all &&
+                    wql_needed_properties(req->query, &req->needed, &req->needed_count) < 0)
+                        req->needed = NULL;
+        }
+        *ret_count = req->needed_count;
+        return req->needed;
+}
+
 static owmi_instance *host_instance_new(owmi_request *req, const char *class_name)
 {
         const struct cim_object *cls = request_class(req, class_name);
+        const char *const *needed;
         struct cim_object *inst;
+        size_t count;
 
         if (!cls || cim_object_is_abstract(cls))
                 return NULL;
-        inst = cim_object_spawn_instance(cls);
+        /* a select list gets partial instances: nothing is built that the
+         * projection would throw away */
+        needed = request_needed(req, &count);
+        inst = needed ? cim_object_spawn_partial(cls, needed, count) : cim_object_spawn_instance(cls);
         if (inst) {
                 owmi_free(inst->namespace);
                 inst->namespace = owmi_strdup(req->h->ns);
@@ -682,6 +703,7 @@ static void request_release(owmi_request *req)
 {
         for (size_t i = 0; i < req->class_count; i++)
                 cim_object_free(req->classes[i]);
+        owmi_free(req->needed);
 }
 
 /* After a provider call: its own error, garbage, or cancellation. */

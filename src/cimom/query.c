@@ -39,14 +39,8 @@ static int deliver(struct cim_object *obj, void *userdata)
                 cim_object_free(obj);
                 return 0;
         }
-        if (run->q->kind == WQL_DATA && !run->q->select_all) {
-                out = wql_project(obj, run->q);
-                cim_object_free(obj);
-                if (!out) {
-                        run->error = -ENOMEM;
-                        return 1;
-                }
-        }
+        if (run->q->kind == WQL_DATA && !run->q->select_all)
+                wql_project_in_place(out, run->q);
         if (run->sink(out, run->userdata) != 0) {
                 run->cancelled = true;
                 return 1;

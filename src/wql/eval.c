@@ -1052,6 +1052,24 @@ static bool selected(const struct wql_query *q, const char *name)
         return false;
 }
 
+void wql_project_in_place(struct cim_object *obj, const struct wql_query *q)
+{
+        size_t kept = 0;
+
+        if (!obj || !q || q->select_all || (q->kind != WQL_DATA && q->kind != WQL_EVENT))
+                return;
+        /* one pass: keep keys and what was selected, drop the rest */
+        for (size_t i = 0; i < obj->prop_count; i++) {
+                struct cim_property *p = &obj->props[i];
+
+                if (cim_property_is_key(p) || selected(q, p->name))
+                        obj->props[kept++] = *p;
+                else
+                        cim_property_release(p);
+        }
+        obj->prop_count = kept;
+}
+
 struct cim_object *wql_project(const struct cim_object *obj, const struct wql_query *q)
 {
         struct cim_object *copy;
@@ -1059,15 +1077,6 @@ struct cim_object *wql_project(const struct cim_object *obj, const struct wql_qu
         if (!obj || !q)
                 return NULL;
         copy = cim_object_clone(obj);
-        if (!copy || q->select_all || (q->kind != WQL_DATA && q->kind != WQL_EVENT))
-                return copy;
-        for (size_t i = 0; i < copy->prop_count;) {
-                const struct cim_property *p = &copy->props[i];
-
-                if (cim_property_is_key(p) || selected(q, p->name))
-                        i++;
-                else
-                        cim_object_remove_property(copy, p->name);
-        }
+        wql_project_in_place(copy, q);
         return copy;
 }

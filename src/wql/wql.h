@@ -192,5 +192,8 @@ int wql_needed_properties(const struct wql_query *q, const char ***ret, size_t *
  * names obj lacks are ignored; '*' or a query that is not a data or event
  * query copies everything.  NULL on ENOMEM. */
 struct cim_object *wql_project(const struct cim_object *obj, const struct wql_query *q);
+/* The same on obj itself (no copy): what the object manager does with the
+ * objects it hands on. */
+void wql_project_in_place(struct cim_object *obj, const struct wql_query *q);
 
 #endif
