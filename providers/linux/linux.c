@@ -208,12 +208,24 @@ const char *linux_host_name(void)
         return host_name;
 }
 
+/* Read line by line: on machines with many CPUs and interrupt sources the
+ * lines before btime run to hundreds of kilobytes. */
 int64_t linux_boot_usec(void)
 {
-        char buf[8192], *p;
+        FILE *f = fopen("/proc/stat", "re");
+        char *line = NULL;
+        size_t cap = 0;
+        int64_t boot = 0;
 
-        if (linux_read_file("/proc/stat", buf, sizeof(buf)) < 0)
+        if (!f)
                 return 0;
-        p = strstr(buf, "\nbtime ");
-        return p ? (int64_t) strtoll(p + 7, NULL, 10) * 1000000 : 0;
+        while (getline(&line, &cap, f) > 0) {
+                if (strncmp(line, "btime ", 6) == 0) {
+                        boot = (int64_t) strtoll(line + 6, NULL, 10) * 1000000;
+                        break;
+                }
+        }
+        free(line);
+        fclose(f);
+        return boot;
 }
