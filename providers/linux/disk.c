@@ -100,42 +100,6 @@ struct disk_table {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-/* A whole file, NUL-terminated, that the caller frees; NULL if unreadable. */
-static char *disk_read_alloc(const char *path, size_t max)
-{
-        size_t size = 16384, len = 0;
-        char *buf = malloc(size);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        if (!buf || fd < 0) {
-                free(buf);
-                if (fd >= 0)
-                        close(fd);
-                return NULL;
-        }
-        for (;;) {
-                ssize_t n;
-
-                if (len + 1 == size) {
-                        char *bigger = size < max ? realloc(buf, size * 2) : NULL;
-
-                        if (!bigger)
-                                break;
-                        buf = bigger;
-                        size *= 2;
-                }
-                n = read(fd, buf + len, size - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t) n;
-        }
-        close(fd);
-        buf[len] = '\0';
-        return buf;
-}
-
 static bool disk_in_list(const char *const *list, const char *name)
 {
         for (size_t i = 0; list[i]; i++)
@@ -284,7 +248,7 @@ static int disk_table_read(struct disk_table *t, bool check_removable)
         size_t lines = 0;
 
         memset(t, 0, sizeof(*t));
-        t->text = disk_read_alloc("/proc/self/mountinfo", DISK_MOUNTINFO_MAX);
+        t->text = linux_read_alloc("/proc/self/mountinfo", DISK_MOUNTINFO_MAX);
         if (!t->text)
                 return errno ? -errno : -EIO;
         for (const char *p = t->text; *p; p++)

@@ -208,6 +208,41 @@ const char *linux_host_name(void)
         return host_name;
 }
 
+char *linux_read_alloc(const char *path, size_t max)
+{
+        size_t size = 16384, len = 0;
+        char *buf = malloc(size);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (!buf || fd < 0) {
+                free(buf);
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 == size) {
+                        char *bigger = size < max ? realloc(buf, size * 2) : NULL;
+
+                        if (!bigger)
+                                break;
+                        buf = bigger;
+                        size *= 2;
+                }
+                n = read(fd, buf + len, size - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(fd);
+        buf[len] = '\0';
+        return buf;
+}
+
 /* Read line by line: on machines with many CPUs and interrupt sources the
  * lines before btime run to hundreds of kilobytes. */
 int64_t linux_boot_usec(void)

@@ -51,6 +51,11 @@ extern const struct linux_class linux_logevent_classes[];
  * negative errno. */
 long linux_read_file(const char *path, char *buf, size_t size);
 
+/* Read a whole file of any size into a NUL-terminated buffer the caller
+ * frees; NULL if it cannot be read.  max bounds what a hostile or huge file
+ * may cost: past it, what fits is what is returned. */
+char *linux_read_alloc(const char *path, size_t max);
+
 /* Does the request need this property?  (Keys are always needed.) */
 static inline bool linux_wants(owmi_request *req, const char *name)
 {

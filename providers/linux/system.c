@@ -69,43 +69,6 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-/* A whole file of any size, NUL-terminated, in a buffer the caller frees;
- * NULL if it cannot be read.  max bounds what a hostile file may cost. */
-static char *sys_read_alloc(const char *path, size_t max)
-{
-        size_t size = 16384, len = 0;
-        char *buf = malloc(size);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        if (!buf || fd < 0) {
-                free(buf);
-                if (fd >= 0)
-                        close(fd);
-                return NULL;
-        }
-        for (;;) {
-                ssize_t n;
-
-                if (len + 1 == size) {
-                        char *bigger = size < max ? realloc(buf, size * 2) : NULL;
-
-                        if (!bigger)
-                                break; /* what fits is what we read */
-                        buf = bigger;
-                        size *= 2;
-                }
-                n = read(fd, buf + len, size - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t) n;
-        }
-        close(fd);
-        buf[len] = '\0';
-        return buf;
-}
-
 /* The first line of a small file, trimmed; false if it is missing or empty. */
 static bool sys_read_line(const char *path, char *buf, size_t size)
 {
@@ -341,7 +304,7 @@ static void sys_mount_unescape(char *s)
  * a mount of its own), the last mount on each path being the visible one. */
 static void os_root_devices(char *root, size_t root_size, char *boot, size_t boot_size)
 {
-        char *text = sys_read_alloc("/proc/self/mountinfo", 16 << 20);
+        char *text = linux_read_alloc("/proc/self/mountinfo", 16 << 20);
 
         root[0] = boot[0] = '\0';
         for (char *line = text, *next; line && *line; line = next) {
@@ -962,7 +925,7 @@ static int cs_post(owmi_request *req)
                         out_uint(&o, "TotalPhysicalMemory", m.total * 1024);
         }
         if (linux_wants(req, "HypervisorPresent")) {
-                char *cpuinfo = sys_read_alloc("/proc/cpuinfo", 64 << 20);
+                char *cpuinfo = linux_read_alloc("/proc/cpuinfo", 64 << 20);
                 char flags[16];
 
                 /* the flag is x86's; elsewhere there is no such line to read */
@@ -1035,7 +998,7 @@ struct cpu_ticks {
 
 static void cpu_sample(const struct sys_cpus *cpus, struct cpu_ticks *ticks, size_t count)
 {
-        char *text = sys_read_alloc("/proc/stat", 16 << 20);
+        char *text = linux_read_alloc("/proc/stat", 16 << 20);
 
         memset(ticks, 0, count * sizeof(*ticks));
         for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -1299,7 +1262,7 @@ static int cpu_list(owmi_request *req, long want)
         if (uname(&uts) < 0)
                 strcpy(uts.machine, "unknown");
         /* NULL when nothing asked comes from it: cpuinfo_value then finds nothing */
-        cpuinfo = cpu_wants_cpuinfo(req) ? sys_read_alloc("/proc/cpuinfo", 64 << 20) : NULL;
+        cpuinfo = cpu_wants_cpuinfo(req) ? linux_read_alloc("/proc/cpuinfo", 64 << 20) : NULL;
         if (load) {
                 const struct timespec pause = { 0, 100 * 1000 * 1000 };
 
@@ -1475,7 +1438,7 @@ static bool env_read_user(uid_t uid, struct env_list *l, char *ret_user, size_t 
 
 static void env_read_system(struct env_list *l)
 {
-        char *text = sys_read_alloc("/etc/environment", ENV_FILE_MAX);
+        char *text = linux_read_alloc("/etc/environment", ENV_FILE_MAX);
 
         if (text)
                 sys_parse_assignments(text, env_add, l);
