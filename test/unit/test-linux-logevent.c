@@ -21,21 +21,18 @@
 #include "base/util.h"
 #include "cimom/cimom.h"
 #include "test-util.h"
+#include "test-cimom-util.h"
 
 static struct cimom *cimom;
 static struct cimom_ns *ns;
 
 static int setup(void **state)
 {
-        struct owmi_error err = { 0 };
         char path[4096];
-        struct repo *repo;
         FILE *f;
 
         if (test_dir_setup(state) < 0)
                 return -1;
-        repo = test_open_repo("log");
-        repo_close(repo);
         snprintf(path, sizeof(path), "%s/syslog", test_dir);
         f = fopen(path, "w");
         fputs("Nov 22 00:08:01 vm cron[42]: (root) CMD (run-parts /etc/cron.hourly)\n"
@@ -48,11 +45,7 @@ static int setup(void **state)
         fputs("Nov 22 00:11:00 vm sudo: alice : TTY=pts/0 ; COMMAND=/bin/true\n", f);
         fclose(f);
         setenv("OWMI_LOG_DIR", test_dir, 1);
-        snprintf(path, sizeof(path), "%s/log.db", test_dir);
-        if (cimom_new(path, &cimom, &err) < 0 ||
-            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0)
-                return -1;
-        return 0;
+        return test_open_cimv2("log", &cimom, &ns);
 }
 
 static int teardown(void **state)

@@ -22,26 +22,17 @@
 #include "base/util.h"
 #include "cimom/cimom.h"
 #include "test-util.h"
+#include "test-cimom-util.h"
 
 static struct cimom *cimom;
 static struct cimom_ns *ns;
 
 static int setup(void **state)
 {
-        struct owmi_error err = { 0 };
-        char path[4096];
-        struct repo *repo;
-
         if (test_dir_setup(state) < 0)
                 return -1;
-        repo = test_open_repo("network");
-        repo_close(repo);
-        snprintf(path, sizeof(path), "%s/network.db", test_dir);
-        if (cimom_new(path, &cimom, &err) < 0 ||
-            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0) {
-                fprintf(stderr, "%s\n", err.message);
+        if (test_open_cimv2("network", &cimom, &ns) < 0)
                 return -1;
-        }
         return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "cimom/cimom.h"
 #include "test-util.h"
+#include "test-cimom-util.h"
 
 static struct cimom *cimom;
 static struct cimom_ns *ns;
@@ -28,19 +29,13 @@ static char unit[256];      /* a service unit file of this machine, or "" */
 
 static int setup(void **state)
 {
-        struct owmi_error err = { 0 };
         char path[4096];
-        struct repo *repo;
         DIR *d;
         struct dirent *de;
 
         if (test_dir_setup(state) < 0)
                 return -1;
-        repo = test_open_repo("service");
-        repo_close(repo);
-        snprintf(path, sizeof(path), "%s/service.db", test_dir);
-        if (cimom_new(path, &cimom, &err) < 0 ||
-            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0)
+        if (test_open_cimv2("service", &cimom, &ns) < 0)
                 return -1;
         d = opendir("/lib/systemd/system");
         while (d && (de = readdir(d))) {
