@@ -810,6 +810,47 @@ static void test_hung_mount(void **state)
         hung_dir[0] = '\0';
 }
 
+static void assert_derivation(const char *class_name, const char *const *expected, size_t n)
+{
+        struct owmi_error err = { 0 };
+        struct cim_object *cls = NULL;
+
+        if (cimom_get_object(ns, class_name, &cls, &err) < 0)
+                fail_msg("%s: %s", class_name, err.message);
+        assert_int_equal(cls->derivation_count, n);
+        for (size_t i = 0; i < n; i++)
+                assert_string_equal(cls->derivation[i], expected[i]);
+        cim_object_free(cls);
+}
+
+/* The tutorial's introspection: Win32_PowerManagementEvent.derivation()
+ * (T16), Win32_Process.derivation() (T27) and Create's provenance (T23). */
+static void test_tutorial_introspection(void **state)
+{
+        static const char *const power[] = { "__ExtrinsicEvent", "__Event", "__IndicationRelated",
+                                             "__SystemClass" };
+        static const char *const process[] = { "CIM_Process", "CIM_LogicalElement",
+                                               "CIM_ManagedSystemElement" };
+        struct owmi_error err = { 0 };
+        struct cim_object *cls = NULL;
+        struct cim_method *create;
+        struct cim_qualifier *mapping;
+
+        (void) state;
+        assert_derivation("Win32_PowerManagementEvent", power, 4);
+        assert_derivation("Win32_Process", process, 3);
+        assert_int_equal(cimom_get_object(ns, "Win32_Process", &cls, &err), 0);
+        create = cim_object_find_method(cls, "Create");
+        assert_non_null(create);
+        mapping = cim_qualifier_list_find(&create->qualifiers, "MappingStrings");
+        assert_non_null(mapping);
+        assert_true(mapping->value.is_array);
+        assert_int_equal(mapping->value.count, 1);
+        assert_string_equal(mapping->value.v.items[0].v.string,
+                            "Win32API|Process and Thread Functions|CreateProcess");
+        cim_object_free(cls);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -823,6 +864,7 @@ int main(void)
                 cmocka_unit_test(test_disks),
                 cmocka_unit_test_teardown(test_tmpfs_disk, disks_teardown),
                 cmocka_unit_test_teardown(test_hung_mount, disks_teardown),
+                cmocka_unit_test(test_tutorial_introspection),
         };
 
         /* our mounts stay ours: a namespace of our own, before any thread
