@@ -525,6 +525,18 @@ static void test_select_list(void **state)
         assert_int_equal(f.props_max, 3);
         found_release(&f);
 
+        /* the tutorial's c.Win32_Process(["Caption", "ProcessID"]): names in
+         * any case, answered under the class's own spelling */
+        memset(&f, 0, sizeof(f));
+        f.pid = (uint64_t) pid;
+        assert_int_equal(query(ns, "SELECT Caption, ProcessID FROM Win32_Process", &f), 0);
+        assert_non_null(f.obj);
+        assert_string_equal(string_prop(f.obj, "Caption"), "sleep");
+        assert_int_equal(uint_prop(f.obj, "ProcessId"), pid);
+        assert_string_equal(prop(f.obj, "processid")->name, "ProcessId");
+        assert_true(is_null(f.obj, "CommandLine"));
+        found_release(&f);
+
         memset(&f, 0, sizeof(f));
         before = read_calls();
         assert_int_equal(query(ns, "SELECT Handle FROM Win32_Process", &f), 0);
