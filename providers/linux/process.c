@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "linux.h"
+#include "procfs.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -76,8 +77,6 @@ enum {
 
 static struct {
         pthread_once_t once;
-        long page_size;
-        long ticks;                   /* clock ticks per second (stat's unit) */
         char os_name[256];            /* os-release PRETTY_NAME */
         char kernel[128];             /* uname release */
         char host[256];
@@ -121,97 +120,23 @@ static void process_sys_init(void)
 {
         struct utsname u;
 
-        process_sys.page_size = sysconf(_SC_PAGESIZE);
-        process_sys.ticks = sysconf(_SC_CLK_TCK);
-        if (process_sys.page_size <= 0)
-                process_sys.page_size = 4096;
-        if (process_sys.ticks <= 0)
-                process_sys.ticks = 100;
         process_os_name(process_sys.os_name, sizeof(process_sys.os_name));
         if (uname(&u) == 0)
                 snprintf(process_sys.kernel, sizeof(process_sys.kernel), "%s", u.release);
         snprintf(process_sys.host, sizeof(process_sys.host), "%s", linux_host_name());
 }
 
-/* ---- reading /proc ------------------------------------------------------ */
-
-/* Read /proc/<pid>/<name> (relative to proc_fd) into buf, NUL-terminated:
- * the length, or a negative errno.  One read is enough: the kernel makes
- * these files whole, and buf is far larger than they are. */
-static long process_read(int proc_fd, pid_t pid, const char *name, char *buf, size_t size)
-{
-        char path[48];
-        ssize_t n;
-        int fd;
-
-        snprintf(path, sizeof(path), "%d/%s", (int) pid, name);
-        fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        do
-                n = read(fd, buf, size - 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                n = -errno;
-        close(fd);
-        if (n >= 0)
-                buf[n] = '\0';
-        return (long) n;
-}
-
-/* Errors that mean the process is no more (or never was). */
-static bool process_gone(long r)
-{
-        return r == -ENOENT || r == -ESRCH;
-}
-
-/* Entries of a directory, counted with getdents64 (no allocation, so it
- * also runs in a forked child). */
-static long process_count_entries(int dir_fd)
-{
-        char buf[8192] __attribute__((aligned(8)));
-        long count = 0;
-        long n;
-
-        while ((n = syscall(SYS_getdents64, dir_fd, buf, sizeof(buf))) > 0) {
-                for (long off = 0; off < n;) {
-                        const struct dirent64 *d = (const struct dirent64 *) (buf + off);
-
-                        if (!(d->d_name[0] == '.' && (!d->d_name[1] ||
-                                                      (d->d_name[1] == '.' && !d->d_name[2]))))
-                                count++;
-                        off += d->d_reclen;
-                }
-        }
-        return n < 0 ? -errno : count;
-}
-
-/* The pid of a Handle: canonical decimal only, as the key is compared as
- * text ("007" is not process 7). */
-static pid_t process_parse_pid(const char *s)
-{
-        long v = 0;
-
-        if (!s || *s < '1' || *s > '9')
-                return 0;
-        for (; *s; s++) {
-                if (*s < '0' || *s > '9' || v > (INT_MAX - 9) / 10)
-                        return 0;
-                v = v * 10 + (*s - '0');
-        }
-        return (pid_t) v;
-}
-
 /* ---- what a request needs ----------------------------------------------- */
 
+/* The files a property needs: procfs.h's, and two this module reads. */
 enum {
-        FILE_STAT = 1u << 0,
-        FILE_STATM = 1u << 1,
-        FILE_STATUS = 1u << 2,
-        FILE_CMDLINE = 1u << 3,
-        FILE_EXE = 1u << 4,
-        FILE_IO = 1u << 5,
-        FILE_FD = 1u << 6,
+        FILE_STAT = PROCFS_STAT,
+        FILE_STATM = PROCFS_STATM,
+        FILE_STATUS = PROCFS_STATUS,
+        FILE_IO = PROCFS_IO,
+        FILE_FD = PROCFS_FD,
+        FILE_CMDLINE = 1u << 8,
+        FILE_EXE = 1u << 9,
 };
 
 enum process_prop {
@@ -347,164 +272,6 @@ static void process_ctx_release(struct process_ctx *ctx)
 
 /* ---- one process ------------------------------------------------------- */
 
-struct process_info {
-        pid_t pid;
-        bool have_stat, have_mem, have_peaks, have_tgid, have_uid, have_io, have_fds;
-        char comm[64];
-        char state;
-        pid_t ppid;
-        int64_t session;
-        uint64_t minflt, majflt, utime, stime, starttime, vsize, rss;
-        int64_t nice;
-        uint64_t threads, rt_priority, policy;
-        uint64_t private_bytes, data_kb;        /* statm or status */
-        uint64_t vm_peak_kb, vm_hwm_kb;         /* status */
-        pid_t tgid;
-        uid_t uid;                              /* effective, from status */
-        uint64_t rchar, wchar, syscr, syscw;    /* io */
-        uint64_t fds;
-        const char *cmdline;                    /* CommandLine, or NULL */
-        const char *exe;                        /* ExecutablePath, or NULL */
-        char exe_buf[PATH_MAX];
-};
-
-static bool process_parse_stat(char *buf, struct process_info *p)
-{
-        char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *s;
-        uint64_t f[42];
-        size_t len;
-
-        if (!open || !close || close < open || !close[1] || !close[2])
-                return false;
-        len = (size_t) (close - open - 1);
-        if (len >= sizeof(p->comm))
-                len = sizeof(p->comm) - 1;
-        memcpy(p->comm, open + 1, len);
-        p->comm[len] = '\0';
-        p->state = close[2];
-        /* fields 4 to 41 (1-based, as proc(5) numbers them) */
-        s = close + 3;
-        memset(f, 0, sizeof(f));
-        for (int i = 4; i < 42 && *s; i++)
-                f[i] = strtoull(s, &s, 10);
-        p->ppid = (pid_t) f[4];
-        p->session = (int64_t) f[6];
-        p->minflt = f[10];
-        p->majflt = f[12];
-        p->utime = f[14];
-        p->stime = f[15];
-        p->nice = (int64_t) f[19];
-        p->threads = f[20];
-        p->starttime = f[22];
-        p->vsize = f[23];
-        p->rss = f[24];
-        p->rt_priority = f[40];
-        p->policy = f[41];
-        p->have_stat = true;
-        return true;
-}
-
-static void process_parse_statm(const char *buf, struct process_info *p)
-{
-        unsigned long long size, resident, shared, text, lib, data;
-
-        if (sscanf(buf, "%llu %llu %llu %llu %llu %llu", &size, &resident, &shared, &text, &lib,
-                   &data) != 6)
-                return;
-        /* resident - shared is the anonymous resident memory (RssAnon) */
-        p->private_bytes = (resident > shared ? resident - shared : 0) *
-                           (uint64_t) process_sys.page_size;
-        p->data_kb = data * (uint64_t) process_sys.page_size / 1024;
-        p->have_mem = true;
-}
-
-static const char *next_line(const char *line)
-{
-        const char *end = strchr(line, '\n');
-
-        return end ? end + 1 : NULL;
-}
-
-/* The number after "Name:" on a line of status, in kB where it has units. */
-static uint64_t status_value(const char *s)
-{
-        while (*s == ' ' || *s == '\t')
-                s++;
-        return strtoull(s, NULL, 10);
-}
-
-static void process_parse_status(const char *buf, struct process_info *p)
-{
-        uint64_t data = 0, stack = 0;
-        bool have_anon = false;
-
-        for (const char *line = buf; line && *line; line = next_line(line)) {
-                switch (line[0]) {
-                case 'T':
-                        if (strncmp(line, "Tgid:", 5) == 0) {
-                                p->tgid = (pid_t) status_value(line + 5);
-                                p->have_tgid = true;
-                        }
-                        break;
-                case 'U':
-                        if (strncmp(line, "Uid:", 4) == 0) {
-                                /* real, effective, saved, fs: the owner is the effective */
-                                char *s;
-
-                                strtoul(line + 4, &s, 10);
-                                p->uid = (uid_t) strtoul(s, NULL, 10);
-                                p->have_uid = true;
-                        }
-                        break;
-                case 'V':
-                        if (strncmp(line, "VmPeak:", 7) == 0) {
-                                p->vm_peak_kb = status_value(line + 7);
-                                p->have_peaks = true;
-                        } else if (strncmp(line, "VmHWM:", 6) == 0) {
-                                p->vm_hwm_kb = status_value(line + 6);
-                        } else if (strncmp(line, "VmData:", 7) == 0) {
-                                data = status_value(line + 7);
-                        } else if (strncmp(line, "VmStk:", 6) == 0) {
-                                stack = status_value(line + 6);
-                        }
-                        break;
-                case 'R':
-                        if (strncmp(line, "RssAnon:", 8) == 0) {
-                                p->private_bytes = status_value(line + 8) * 1024;
-                                have_anon = true;
-                        }
-                        break;
-                default:
-                        break;
-                }
-        }
-        if (have_anon) {
-                p->data_kb = data + stack;
-                p->have_mem = true;
-        } else {
-                /* kernel threads: no memory of their own */
-                p->private_bytes = p->data_kb = 0;
-                p->have_mem = true;
-        }
-}
-
-static void process_parse_io(const char *buf, struct process_info *p)
-{
-        static const char *const keys[] = { "rchar:", "wchar:", "syscr:", "syscw:" };
-        uint64_t *vals[] = { &p->rchar, &p->wchar, &p->syscr, &p->syscw };
-        size_t found = 0;
-
-        for (size_t i = 0; i < 4; i++) {
-                const char *at = strstr(buf, keys[i]);
-
-                if (at) {
-                        *vals[i] = strtoull(at + strlen(keys[i]), NULL, 10);
-                        found++;
-                }
-        }
-        p->have_io = found == 4;
-}
-
 /* Does an argument need quotes to come back whole from a Windows-style
  * split (CommandLineToArgvW)? */
 static bool arg_needs_quotes(const char *arg, size_t len)
@@ -633,98 +400,24 @@ static long process_read_cmdline(struct process_ctx *ctx, pid_t pid)
         return (long) len;
 }
 
-/* The exe link, without the " (deleted)" the kernel adds for a replaced
- * file; NULL for kernel threads and zombies, or when not ours to see. */
-static const char *process_exe(struct process_ctx *ctx, struct process_info *p)
-{
-        static const char deleted[] = " (deleted)";
-        char path[48];
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "%d/exe", (int) p->pid);
-        n = readlinkat(ctx->proc_fd, path, p->exe_buf, sizeof(p->exe_buf) - 1);
-        if (n <= 0)
-                return NULL;
-        p->exe_buf[n] = '\0';
-        if ((size_t) n > sizeof(deleted) - 1 &&
-            strcmp(p->exe_buf + n - (sizeof(deleted) - 1), deleted) == 0)
-                p->exe_buf[n - (sizeof(deleted) - 1)] = '\0';
-        return p->exe_buf;
-}
-
 /* Read what the request needs of one process: 0, or -ESRCH when it is
  * gone (then it is left out). */
 static int process_load(struct process_ctx *ctx, pid_t pid, unsigned files, struct process_info *p)
 {
-        /* status grows with the groups and CPUs listed in it */
-        char buf[16384];
         long r;
 
-        p->pid = pid;
-        p->have_stat = p->have_mem = p->have_peaks = p->have_tgid = p->have_uid = false;
-        p->have_io = p->have_fds = false;
-        p->cmdline = p->exe = NULL;
-        if (files & FILE_STAT) {
-                r = process_read(ctx->proc_fd, pid, "stat", buf, sizeof(buf));
-                if (r < 0 || !process_parse_stat(buf, p))
-                        return -ESRCH;
-        }
-        if (files & FILE_STATUS) {
-                r = process_read(ctx->proc_fd, pid, "status", buf, sizeof(buf));
-                if (process_gone(r))
-                        return -ESRCH;
-                if (r > 0)
-                        process_parse_status(buf, p);
-        } else if (files & FILE_STATM) {
-                r = process_read(ctx->proc_fd, pid, "statm", buf, sizeof(buf));
-                if (process_gone(r))
-                        return -ESRCH;
-                if (r > 0)
-                        process_parse_statm(buf, p);
-        }
+        if (procfs_load(ctx->proc_fd, pid, files, p) < 0)
+                return -ESRCH;
         if (files & FILE_CMDLINE) {
                 r = process_read_cmdline(ctx, pid);
-                if (process_gone(r))
+                if (procfs_gone(r))
                         return -ESRCH;
                 if (r > 0)
                         p->cmdline = process_command_line(ctx, ctx->raw, (size_t) r);
         }
-        if (files & FILE_IO) {
-                /* readable for one's own processes, or with ptrace rights */
-                r = process_read(ctx->proc_fd, pid, "io", buf, sizeof(buf));
-                if (process_gone(r))
-                        return -ESRCH;
-                if (r > 0)
-                        process_parse_io(buf, p);
-        }
-        if (files & FILE_FD) {
-                char path[48];
-                struct stat st;
-                int fd;
-
-                /* since Linux 6.2 the size of /proc/<pid>/fd is the number
-                 * of open files: one stat instead of listing them */
-                snprintf(path, sizeof(path), "%d/fd", (int) pid);
-                if (fstatat(ctx->proc_fd, path, &st, 0) < 0) {
-                        if (process_gone(-errno))
-                                return -ESRCH;
-                } else if (st.st_size > 0) {
-                        p->fds = (uint64_t) st.st_size;
-                        p->have_fds = true;
-                } else if ((fd = openat(ctx->proc_fd, path, O_RDONLY | O_DIRECTORY |
-                                        O_CLOEXEC)) >= 0) {
-                        /* an older kernel (or really no file open): count */
-                        r = process_count_entries(fd);
-                        close(fd);
-                        if (r >= 0) {
-                                p->fds = (uint64_t) r;
-                                p->have_fds = true;
-                        }
-                }
-        }
         /* ENOENT from exe is a kernel thread or a zombie, not an ending */
         if (files & FILE_EXE)
-                p->exe = process_exe(ctx, p);
+                p->exe = procfs_exe(ctx->proc_fd, p);
         return 0;
 }
 
@@ -770,7 +463,7 @@ static uint64_t clamp32(uint64_t v)
 /* Clock ticks to WMI's 100-ns units. */
 static uint64_t ticks_to_100ns(uint64_t ticks)
 {
-        return ticks * (10000000 / (uint64_t) process_sys.ticks);
+        return ticks * (10000000 / (uint64_t) procfs_ticks());
 }
 
 /* set_* calls that remember the first failure, so filling reads straight. */
@@ -789,23 +482,6 @@ static void put_string(struct process_builder *b, const char *name, const char *
 {
         if (!b->failed && v && linux_host->set_string(b->inst, name, v) < 0)
                 b->failed = name;
-}
-
-/* Name as WMI shows it ("bash"): comm, unless the kernel cut it at 15
- * characters and the executable's name is the whole of it.  (Kernel
- * threads' names are shown whole, and they have no executable.) */
-static const char *process_name(struct process_ctx *ctx, struct process_info *p)
-{
-        const char *base;
-
-        if (strlen(p->comm) != 15)
-                return p->comm;
-        if (!p->exe && !(ctx->files & FILE_EXE))
-                p->exe = process_exe(ctx, p);
-        base = p->exe ? strrchr(p->exe, '/') : NULL;
-        if (base && strncmp(base + 1, p->comm, 15) == 0)
-                return base + 1;
-        return p->comm;
 }
 
 /* Post one process: < 0 error, 0 go on, > 0 the caller wants no more. */
@@ -830,7 +506,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
         if (p->have_stat) {
                 if (ctx->wants & ((UINT64_C(1) << PROP_NAME) | (UINT64_C(1) << PROP_CAPTION) |
                                   (UINT64_C(1) << PROP_DESCRIPTION))) {
-                        const char *name = process_name(ctx, p);
+                        const char *name = procfs_name(ctx->proc_fd, p);
 
                         if (ctx_wants(ctx, PROP_NAME))
                                 put_string(&b, "Name", name);
@@ -844,7 +520,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
                 if (ctx_wants(ctx, PROP_CREATION_DATE) && ctx->boot_usec > 0 &&
                     linux_host->set_datetime(b.inst, "CreationDate", ctx->boot_usec +
                                              (int64_t) (p->starttime * 1000000 /
-                                                        (uint64_t) process_sys.ticks),
+                                                        (uint64_t) procfs_ticks()),
                                              ctx->utc_offset) < 0 && !b.failed)
                         b.failed = "CreationDate";
                 if (ctx_wants(ctx, PROP_EXECUTION_STATE) && process_execution_state(p->state, &v))
@@ -864,7 +540,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
                 if (ctx_wants(ctx, PROP_VIRTUAL_SIZE))
                         put_uint(&b, "VirtualSize", p->vsize);
                 if (ctx_wants(ctx, PROP_WORKING_SET_SIZE))
-                        put_uint(&b, "WorkingSetSize", p->rss * (uint64_t) process_sys.page_size);
+                        put_uint(&b, "WorkingSetSize", p->rss * (uint64_t) procfs_page_size());
         }
         if (p->have_mem) {
                 if (ctx_wants(ctx, PROP_PRIVATE_PAGE_COUNT))
@@ -1058,7 +734,7 @@ static int process_enumerate(owmi_request *req, const char *class_name)
         }
         r = 0;
         while (r == 0 && (e = readdir(dir))) {
-                pid_t pid = process_parse_pid(e->d_name);
+                pid_t pid = procfs_parse_pid(e->d_name);
 
                 if (!pid || process_load(&ctx, pid, ctx.files, p) < 0)
                         continue;       /* not a process, or it ended meanwhile */
@@ -1080,7 +756,7 @@ static int process_get(owmi_request *req, const owmi_instance *keys)
 
         if (linux_host->get_string(keys, "Handle", &handle) < 0)
                 return linux_host->error(req, OWMI_E_INVALID_OBJECT_PATH, "Handle is required");
-        pid = process_parse_pid(handle);
+        pid = procfs_parse_pid(handle);
         if (!pid)
                 return linux_host->error(req, OWMI_E_NOT_FOUND, "no process '%s'", handle);
         r = process_ctx_init(&ctx, req);
@@ -1698,7 +1374,6 @@ static int process_target(owmi_request *req, const owmi_instance *target, pid_t 
 {
         struct process_info *p = malloc(sizeof(*p));
         const char *handle = NULL;
-        char buf[4096];
         pid_t pid;
         int fd;
 
@@ -1706,10 +1381,10 @@ static int process_target(owmi_request *req, const owmi_instance *target, pid_t 
                 return linux_host->error(req, OWMI_E_OUT_OF_MEMORY, "out of memory");
         memset(p, 0, sizeof(*p));
         linux_host->get_string(target, "Handle", &handle);
-        pid = process_parse_pid(handle);
+        pid = procfs_parse_pid(handle);
         fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pid && fd >= 0 && process_read(fd, pid, "status", buf, sizeof(buf)) > 0)
-                process_parse_status(buf, p);
+        if (pid && fd >= 0)
+                procfs_load(fd, pid, PROCFS_STATUS, p);
         if (fd >= 0)
                 close(fd);
         if (!pid || !p->have_tgid || p->tgid != pid || !p->have_uid) {
@@ -1867,14 +1542,13 @@ static struct {
 static bool trace_describe(pid_t pid, struct trace_entry *e)
 {
         struct process_info *p = malloc(sizeof(*p));
-        char buf[1024], path[16];
+        char path[16];
         struct stat st;
         bool ok;
 
         if (!p)
                 return false;
-        ok = process_read(trace.proc_fd, pid, "stat", buf, sizeof(buf)) > 0 &&
-             process_parse_stat(buf, p);
+        ok = procfs_load(trace.proc_fd, pid, PROCFS_STAT, p) == 0;
         if (ok) {
                 e->pid = pid;
                 e->ppid = p->ppid;
