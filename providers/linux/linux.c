@@ -39,6 +39,9 @@ static const struct linux_class *const modules[] = {
 #ifdef HAVE_LINUX_PERF
         linux_perf_classes,
 #endif
+#ifdef HAVE_LINUX_PERFPROC
+        linux_perfproc_classes,
+#endif
 #ifdef HAVE_LINUX_LOGEVENT
         linux_logevent_classes,
 #endif

@@ -43,6 +43,7 @@ extern const struct linux_class linux_account_classes[];
 extern const struct linux_class linux_network_classes[];
 extern const struct linux_class linux_service_classes[];
 extern const struct linux_class linux_perf_classes[];
+extern const struct linux_class linux_perfproc_classes[];
 extern const struct linux_class linux_logevent_classes[];
 
 /* Helpers every module uses. */
@@ -64,6 +65,12 @@ static inline bool linux_wants(owmi_request *req, const char *name)
 
 /* The machine's name, as Win32 classes show it in CSName and the like. */
 const char *linux_host_name(void);
+
+/* The timestamps and frequencies of WMI's performance classes (perf.c):
+ * Timestamp_Sys100NS (real time, 100-ns units since 1601),
+ * Timestamp_PerfTime (monotonic ns) and Timestamp_Object (ns since boot,
+ * the clock of /proc's process start times). */
+void linux_perf_timestamps(owmi_instance *inst);
 
 /* Boot time in microseconds since 1970 (from /proc/stat btime). */
 int64_t linux_boot_usec(void);

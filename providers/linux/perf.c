@@ -4,7 +4,8 @@
  *
  * Raw data (Win32_PerfRawData_*) follows WMI's counter semantics: each
  * sample carries Timestamp_Sys100NS (real time, 100-ns units, frequency
- * 10^7) and Timestamp_PerfTime (monotonic, ns, frequency 10^9), and rates
+ * 10^7), Timestamp_PerfTime (monotonic, ns, frequency 10^9) and
+ * Timestamp_Object (ns since boot, frequency 10^9), and rates
  * are the consumer's to compute from two samples.  PercentProcessorTime is
  * an inverse timer (idle time in 100-ns units), as WMI's raw counter is.
  * Formatted data computes percentages over an interval: since the previous
@@ -75,13 +76,14 @@ static uint64_t ticks_to_100ns(uint64_t ticks)
         return ticks * (10000000ull / (uint64_t) hz);
 }
 
-static void set_timestamps(owmi_instance *inst)
+void linux_perf_timestamps(owmi_instance *inst)
 {
         const struct owmi_host *h = linux_host;
-        struct timespec rt, mono;
+        struct timespec rt, mono, boot;
 
         clock_gettime(CLOCK_REALTIME, &rt);
         clock_gettime(CLOCK_MONOTONIC, &mono);
+        clock_gettime(CLOCK_BOOTTIME, &boot);
         /* 100-ns units since 1601, WMI's FILETIME */
         h->set_uint(inst, "Timestamp_Sys100NS",
                     ((uint64_t) rt.tv_sec + 11644473600ull) * 10000000ull + (uint64_t) rt.tv_nsec / 100);
@@ -89,8 +91,9 @@ static void set_timestamps(owmi_instance *inst)
         h->set_uint(inst, "Timestamp_PerfTime",
                     (uint64_t) mono.tv_sec * 1000000000ull + (uint64_t) mono.tv_nsec);
         h->set_uint(inst, "Frequency_PerfTime", 1000000000ull);
+        /* since boot, counting suspend: the clock of a process's start */
         h->set_uint(inst, "Timestamp_Object",
-                    (uint64_t) mono.tv_sec * 1000000000ull + (uint64_t) mono.tv_nsec);
+                    (uint64_t) boot.tv_sec * 1000000000ull + (uint64_t) boot.tv_nsec);
         h->set_uint(inst, "Frequency_Object", 1000000000ull);
 }
 
@@ -102,7 +105,7 @@ static int post_raw_cpu(owmi_request *req, const struct cpu_times *t, uint64_t i
         if (!inst)
                 return h->error(req, OWMI_E_OUT_OF_MEMORY, "cannot make a processor counter");
         h->set_string(inst, "Name", t->name);
-        set_timestamps(inst);
+        linux_perf_timestamps(inst);
         h->set_uint(inst, "PercentProcessorTime", ticks_to_100ns(t->idle + t->iowait));
         h->set_uint(inst, "PercentIdleTime", ticks_to_100ns(t->idle + t->iowait));
         h->set_uint(inst, "PercentUserTime", ticks_to_100ns(t->user + t->nice));
@@ -133,7 +136,7 @@ static int post_formatted_cpu(owmi_request *req, const struct cpu_times *a, cons
         if (!inst)
                 return h->error(req, OWMI_E_OUT_OF_MEMORY, "cannot make a processor counter");
         h->set_string(inst, "Name", b->name);
-        set_timestamps(inst);
+        linux_perf_timestamps(inst);
         h->set_uint(inst, "PercentIdleTime", percent(idle, whole));
         h->set_uint(inst, "PercentProcessorTime", whole ? 100 - percent(idle, whole) : 0);
         h->set_uint(inst, "PercentUserTime", percent((b->user + b->nice) - (a->user + a->nice), whole));
@@ -221,7 +224,7 @@ static int memory(owmi_request *req, bool formatted)
                                                 "Win32_PerfRawData_PerfOS_Memory");
         if (!inst)
                 return h->error(req, OWMI_E_OUT_OF_MEMORY, "cannot make a memory counter");
-        set_timestamps(inst);
+        linux_perf_timestamps(inst);
         avail = meminfo(mem, "\nMemAvailable:");
         h->set_uint(inst, "AvailableBytes", avail);
         h->set_uint(inst, "AvailableKBytes", avail / 1024);

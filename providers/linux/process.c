@@ -421,19 +421,6 @@ static int process_load(struct process_ctx *ctx, pid_t pid, unsigned files, stru
         return 0;
 }
 
-/* WMI's base priority (0-31, 8 normal) for Linux's scheduling: nice -20..19
- * onto 13..4 (high to idle), real-time priorities onto 16..31. */
-static uint32_t process_priority(const struct process_info *p)
-{
-        if (p->policy == SCHED_FIFO || p->policy == SCHED_RR)
-                return 16 + (uint32_t) (p->rt_priority * 15 / 99);
-        if (p->policy == SCHED_IDLE)
-                return 1;
-        if (p->nice < 0)
-                return 8 + (uint32_t) (-p->nice * 5 / 20);
-        return 8 - (uint32_t) (p->nice * 4 / 19);
-}
-
 /* CIM_Process.ExecutionState for the state letter of stat. */
 static bool process_execution_state(char state, uint64_t *ret)
 {
@@ -532,7 +519,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
                 if (ctx_wants(ctx, PROP_PAGE_FAULTS))
                         put_uint(&b, "PageFaults", clamp32(p->minflt + p->majflt));
                 if (ctx_wants(ctx, PROP_PRIORITY))
-                        put_uint(&b, "Priority", process_priority(p));
+                        put_uint(&b, "Priority", procfs_priority_base(p));
                 if (ctx_wants(ctx, PROP_SESSION_ID) && p->session >= 0)
                         put_uint(&b, "SessionId", clamp32((uint64_t) p->session));
                 if (ctx_wants(ctx, PROP_THREAD_COUNT))

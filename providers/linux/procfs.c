@@ -13,8 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 #include <dirent.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include "procfs.h"
 
@@ -339,4 +340,17 @@ const char *procfs_name(int proc_fd, struct process_info *p)
         if (base && strncmp(base + 1, p->comm, 15) == 0)
                 return base + 1;
         return p->comm;
+}
+
+/* WMI's base priority (0-31, 8 normal) for Linux's scheduling: nice -20..19
+ * onto 13..4 (high to idle), real-time priorities onto 16..31. */
+uint32_t procfs_priority_base(const struct process_info *p)
+{
+        if (p->policy == SCHED_FIFO || p->policy == SCHED_RR)
+                return 16 + (uint32_t) (p->rt_priority * 15 / 99);
+        if (p->policy == SCHED_IDLE)
+                return 1;
+        if (p->nice < 0)
+                return 8 + (uint32_t) (-p->nice * 5 / 20);
+        return 8 - (uint32_t) (p->nice * 4 / 19);
 }

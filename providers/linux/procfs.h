@@ -76,6 +76,9 @@ const char *procfs_exe(int proc_fd, struct process_info *p);
  * Reads the exe link only in that case (and keeps it in p). */
 const char *procfs_name(int proc_fd, struct process_info *p);
 
+/* WMI's base priority (0-31, 8 normal) for the scheduling stat shows. */
+uint32_t procfs_priority_base(const struct process_info *p);
+
 /* Entries of a directory, counted with getdents64 (no allocation, so it
  * also runs in a forked child). */
 long procfs_count_entries(int dir_fd);

@@ -4,7 +4,9 @@
  * processor instance per cpu line of /proc/stat plus _Total, raw counters
  * that only grow and carry WMI's timestamps and frequencies, formatted
  * percentages between 0 and 100 that add up, memory as /proc/meminfo
- * says.
+ * says; per-process counters that name the test's own children as WMI
+ * would ("name", "name#1" in pid order), count a busy child's processor
+ * time as /proc does, and measure it busy in the formatted class.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -129,12 +135,137 @@ static void test_memory(void **state)
         cim_object_free(m);
 }
 
+/* A child named name that sleeps (busy = 0) or spins until killed. */
+static pid_t child(const char *name, int busy)
+{
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                prctl(PR_SET_NAME, name);
+                for (volatile unsigned long spin = 0;; spin++)
+                        if (!busy)
+                                pause();
+        }
+        return pid;
+}
+
+static void stop(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+
+/* utime + stime of a process from /proc, in clock ticks. */
+static uint64_t proc_cpu_ticks(pid_t pid)
+{
+        char path[64], buf[1024], *s;
+        unsigned long long utime, stime;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(buf, sizeof(buf), f));
+        fclose(f);
+        s = strrchr(buf, ')');
+        assert_non_null(s);
+        assert_int_equal(sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                                &utime, &stime), 2);
+        return utime + stime;
+}
+
+static struct cim_object *counters_of(const char *class_name, const char *name)
+{
+        char path[160];
+
+        snprintf(path, sizeof(path), "%s.Name=\"%s\"", class_name, name);
+        return get(path);
+}
+
+static void test_process_names(void **state)
+{
+        char name[16], second[24];
+        struct cim_object *a, *b;
+        struct owmi_error err = { 0 };
+        struct cim_object *missing = NULL;
+        pid_t first, other;
+
+        snprintf(name, sizeof(name), "owmipp%d", (int) getpid() % 100000);
+        first = child(name, 0);
+        other = child(name, 0);
+        usleep(50000);  /* until both have renamed themselves */
+        snprintf(second, sizeof(second), "%s#1", name);
+        a = counters_of("Win32_PerfRawData_PerfProc_Process", name);
+        b = counters_of("Win32_PerfRawData_PerfProc_Process", second);
+        /* the lower pid is the first of the name */
+        assert_int_equal(u(a, "IDProcess"), first < other ? first : other);
+        assert_int_equal(u(b, "IDProcess"), first < other ? other : first);
+        assert_int_equal(u(a, "CreatingProcessID"), getpid());
+        assert_true(u(a, "WorkingSet") > 0);
+        assert_true(u(a, "VirtualBytesPeak") >= u(a, "VirtualBytes"));
+        assert_true(u(a, "ThreadCount") == 1);
+        /* ElapsedTime is the start, in Timestamp_Object units: seconds old */
+        assert_int_equal(u(a, "Frequency_Object"), 1000000000);
+        assert_true(u(a, "Timestamp_Object") > u(a, "ElapsedTime"));
+        assert_true((u(a, "Timestamp_Object") - u(a, "ElapsedTime")) / u(a, "Frequency_Object") < 10);
+        cim_object_free(a);
+        cim_object_free(b);
+        stop(first);
+        stop(other);
+        assert_true(cimom_get_object(ns, "Win32_PerfRawData_PerfProc_Process.Name=\"owmi-none#9\"",
+                                     &missing, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_NOT_FOUND);
+}
+
+static void test_process_cpu(void **state)
+{
+        char name[16];
+        struct cim_object *raw, *fmt, *total, *idle;
+        long ticks = sysconf(_SC_CLK_TCK);
+        uint64_t before, after, shown;
+        pid_t busy;
+
+        snprintf(name, sizeof(name), "owmibusy%d", (int) getpid() % 100000);
+        busy = child(name, 1);
+        usleep(300000);
+        before = proc_cpu_ticks(busy);
+        raw = counters_of("Win32_PerfRawData_PerfProc_Process", name);
+        after = proc_cpu_ticks(busy);
+        /* 100-ns units of what /proc counted between the two reads */
+        shown = u(raw, "PercentProcessorTime");
+        assert_true(shown >= before * (10000000 / ticks));
+        assert_true(shown <= after * (10000000 / ticks));
+        assert_int_equal(shown, u(raw, "PercentUserTime") + u(raw, "PercentPrivilegedTime"));
+        /* a spinning process: most of one processor over the interval */
+        fmt = counters_of("Win32_PerfFormattedData_PerfProc_Process", name);
+        assert_true(u(fmt, "PercentProcessorTime") >= 10); /* even on a loaded machine */
+        assert_true(u(fmt, "PercentProcessorTime") <= 101);
+        assert_int_equal(u(fmt, "IDProcess"), busy);
+        assert_true(u(fmt, "ElapsedTime") < 10);
+        /* _Total includes Idle: all processors' time, about 100 per processor */
+        total = counters_of("Win32_PerfFormattedData_PerfProc_Process", "_Total");
+        idle = counters_of("Win32_PerfFormattedData_PerfProc_Process", "Idle");
+        assert_int_equal(u(idle, "IDProcess"), 0);
+        assert_int_equal(u(idle, "ThreadCount"), sysconf(_SC_NPROCESSORS_ONLN));
+        assert_true(u(total, "PercentProcessorTime") >= u(idle, "PercentProcessorTime"));
+        assert_true(u(total, "PercentProcessorTime") <=
+                    (uint64_t) sysconf(_SC_NPROCESSORS_ONLN) * 110);
+        stop(busy);
+        cim_object_free(raw);
+        cim_object_free(fmt);
+        cim_object_free(total);
+        cim_object_free(idle);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_raw_processor),
                 cmocka_unit_test(test_formatted_processor),
                 cmocka_unit_test(test_memory),
+                cmocka_unit_test(test_process_names),
+                cmocka_unit_test(test_process_cpu),
         };
 
         return cmocka_run_group_tests_name("linux-perf", tests, setup, teardown);
