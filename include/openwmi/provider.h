@@ -143,6 +143,23 @@ struct owmi_host {
         owmi_instance *(*event_new)(owmi_events *events, const char *class_name);
         int (*set_object)(owmi_instance *inst, const char *name, const owmi_instance *value);
         int (*raise)(owmi_events *events, owmi_instance *event);
+
+        /* Did the caller enable this privilege ("SeShutdownPrivilege" or
+         * "Shutdown") on its connection, and does its user hold it?  1 or
+         * 0.  The object manager already checks what a method's
+         * Privileges qualifier names before calling exec_method; this is
+         * for checks that depend on the parameters. */
+        int (*caller_privilege)(owmi_request *req, const char *name);
+
+        /* An embedded object parameter or property (a Win32_ProcessStartup
+         * in Create's ProcessStartupInformation): 0 and *ret, valid as long
+         * as inst is; -ENOENT for NULL, -EINVAL for another type. */
+        int (*get_object)(const owmi_instance *inst, const char *name, const owmi_instance **ret);
+        /* Item index of a string array: 0 and *ret (valid as long as inst
+         * is); -ENOENT for NULL, no such property or an index past the
+         * end (so a loop stops there), -EINVAL for another type. */
+        int (*get_string_at)(const owmi_instance *inst, const char *name, size_t index,
+                             const char **ret);
 };
 
 /* What a provider offers; unused entries are NULL (the object manager then

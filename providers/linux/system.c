@@ -18,8 +18,9 @@
  *     is the kernel release and BuildNumber the kernel's build string.
  *   - FreePhysicalMemory is MemAvailable (what WMI counts as free includes
  *     the standby cache); the virtual sizes add swap.
- *   - Reboot, Shutdown and Win32Shutdown need SeShutdownPrivilege in WMI;
- *     its Linux counterpart here is uid 0.  Another caller gets
+ *   - Reboot, Shutdown and Win32Shutdown need SeShutdownPrivilege in WMI:
+ *     the client enables it on its connection and its user holds its
+ *     Linux counterpart, CAP_SYS_BOOT.  Another caller gets
  *     WBEM_E_PRIVILEGE_NOT_HELD, WMI's answer when a method's privilege is
  *     not held (research/wmi-semantics.md, 12.3), before anything else
  *     happens.  Root's requests run "shutdown -r|-P|-H now";
@@ -601,12 +602,13 @@ static int os_exec_method(owmi_request *req, const char *class_name, const owmi_
         else
                 return h->error(req, OWMI_E_INVALID_METHOD, "Win32_OperatingSystem has no method '%s'",
                                 method);
-        /* SeShutdownPrivilege is root's on Linux: nothing else is looked at
-         * (not even the parameters) for a caller without it */
-        if (h->caller_uid(req) != 0)
+        /* The object manager checked the Privileges qualifier already;
+         * this holds even in a repository whose class lost it.  Nothing
+         * else is looked at (not even the parameters) without it. */
+        if (!h->caller_privilege(req, "SeShutdownPrivilege"))
                 return h->error(req, OWMI_E_PRIVILEGE_NOT_HELD,
-                                "%s needs the shutdown privilege (SeShutdownPrivilege), which only "
-                                "root holds on Linux", method);
+                                "%s needs SeShutdownPrivilege, enabled by the client and held by "
+                                "its user (CAP_SYS_BOOT)", method);
         if (target) {
                 const char *name;
                 struct sys_os_release os;

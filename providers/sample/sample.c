@@ -364,7 +364,7 @@ static int sample_exec_method(void *state, owmi_request *req, const char *class_
                 for (size_t i = 0; i < s->count; i++)
                         s->counters[i].value = 0;
                 h->set_uint(out, "ReturnValue", s->count);
-        } else if (strcasecmp(method, "Stats") == 0) {
+        } else if (strcasecmp(method, "Stats") == 0 || strcasecmp(method, "Profile") == 0) {
                 h->set_uint(out, "ChecksumsComputed", s->checksums);
                 h->set_uint(out, "ReturnValue", 0);
         } else {

@@ -36,6 +36,7 @@ void cimom_caller_self(struct cimom_caller *ret)
         ret->group_count = n > 0 ? (size_t) n : 0;
         if (getpwuid_r(ret->uid, &pwbuf, buf, sizeof(buf), &pw) == 0 && pw)
                 snprintf(ret->user, sizeof(ret->user), "%s", pw->pw_name);
+        ret->capabilities = privilege_self_capabilities();
 }
 
 int cimom_new(const char *repository_path, struct cimom **ret, struct owmi_error *err)
@@ -558,6 +559,40 @@ int cimom_spawn_instance(struct cimom_ns *h, const char *class_name, struct cim_
         return 0;
 }
 
+/* A method's Privileges qualifier: every privilege it names must be
+ * enabled by the client and held by its user (privilege.h). */
+static int check_privileges(struct cimom_ns *h, const char *class_name, const struct cim_method *m,
+                            struct owmi_error *err)
+{
+        const struct cim_qualifier *q = cim_qualifier_list_find(&m->qualifiers, "Privileges");
+        owmi_privileges held;
+
+        if (!q || q->value.is_null || !q->value.is_array || q->value.type != CIM_TYPE_STRING)
+                return 0;
+        held = privilege_held(h->caller.uid, h->caller.capabilities);
+        for (uint32_t i = 0; i < q->value.count; i++) {
+                const char *name = q->value.v.items[i].v.string;
+                unsigned number = privilege_lookup(name);
+                owmi_privileges bit = number ? (owmi_privileges) 1 << number : 0;
+
+                if (!bit)
+                        return owmi_error_set(err, OWMI_E_PRIVILEGE_NOT_HELD,
+                                              "%s.%s needs '%s', which is no privilege WMI knows",
+                                              class_name, m->name, name ? name : "");
+                if (!(h->caller.privileges & bit))
+                        return owmi_error_set(err, OWMI_E_PRIVILEGE_NOT_HELD,
+                                              "%s.%s needs %s: the client must enable it on its "
+                                              "connection", class_name, m->name,
+                                              privilege_name(number));
+                if (!(held & bit))
+                        return owmi_error_set(err, OWMI_E_PRIVILEGE_NOT_HELD,
+                                              "%s.%s needs %s, which user '%s' does not hold",
+                                              class_name, m->name, privilege_name(number),
+                                              h->caller.user[0] ? h->caller.user : "?");
+        }
+        return 0;
+}
+
 int cimom_exec_method(struct cimom_ns *h, const char *path_text, const char *method,
                       const struct cim_object *in, struct cim_object **ret_out,
                       struct owmi_error *err)
@@ -580,7 +615,7 @@ int cimom_exec_method(struct cimom_ns *h, const char *path_text, const char *met
                 if (!m)
                         r = owmi_error_set(err, OWMI_E_INVALID_METHOD,
                                            "class '%s' has no method '%s'", path.class_name, method);
-                else
+                else if ((r = check_privileges(h, cls->class_name, m, err)) >= 0)
                         r = cimom_provider_exec_method(h, cls, &path, m, in, ret_out, err);
         }
         cim_object_free(cls);

@@ -27,6 +27,7 @@
 #include "cim/object.h"
 #include "cim/objpath.h"
 #include "repo/repo.h"
+#include "cimom/privilege.h"
 
 struct cimom;
 struct cimom_ns;
@@ -40,6 +41,8 @@ struct cimom_caller {
         size_t group_count;
         bool remote;
         char user[64];
+        uint64_t capabilities;        /* the client's effective set (CapEff) */
+        owmi_privileges privileges;   /* enabled on the connection by the client */
 };
 
 void cimom_caller_self(struct cimom_caller *ret);

@@ -337,6 +337,37 @@ static int host_get_string(const owmi_instance *inst, const char *name, const ch
         return 0;
 }
 
+static int host_get_object(const owmi_instance *inst, const char *name, const owmi_instance **ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (v->type != CIM_TYPE_OBJECT || !v->v.object)
+                return -EINVAL;
+        *ret = (const owmi_instance *) v->v.object;
+        return 0;
+}
+
+static int host_get_string_at(const owmi_instance *inst, const char *name, size_t index,
+                              const char **ret)
+{
+        const struct cim_property *p;
+
+        if (!inst || !name)
+                return -EINVAL;
+        p = cim_object_find_property((const struct cim_object *) inst, name);
+        if (!p || p->value.is_null)
+                return -ENOENT;
+        if (!p->value.is_array || p->value.type != CIM_TYPE_STRING)
+                return -EINVAL;
+        if (index >= p->value.count || p->value.v.items[index].is_null)
+                return index >= p->value.count ? -ENOENT : -EINVAL;
+        *ret = p->value.v.items[index].v.string;
+        return 0;
+}
+
 static int host_get_uint(const owmi_instance *inst, const char *name, uint64_t *ret)
 {
         const struct cim_value *v;
@@ -427,6 +458,15 @@ static uid_t host_caller_uid(owmi_request *req)
 static gid_t host_caller_gid(owmi_request *req)
 {
         return req->h->caller.gid;
+}
+
+static int host_caller_privilege(owmi_request *req, const char *name)
+{
+        unsigned number = privilege_lookup(name);
+        owmi_privileges bit = number ? (owmi_privileges) 1 << number : 0;
+        const struct cimom_caller *c = &req->h->caller;
+
+        return bit && (c->privileges & bit) && (privilege_held(c->uid, c->capabilities) & bit);
 }
 
 static int host_error(owmi_request *req, uint32_t status, const char *fmt, ...)
@@ -562,6 +602,9 @@ static const struct owmi_host host_api = {
         .query_text = host_query_text,
         .caller_uid = host_caller_uid,
         .caller_gid = host_caller_gid,
+        .caller_privilege = host_caller_privilege,
+        .get_object = host_get_object,
+        .get_string_at = host_get_string_at,
         .error = host_error,
         .log = host_log,
         .event_new = host_event_new,

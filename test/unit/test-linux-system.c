@@ -299,13 +299,15 @@ static void test_operating_system(void **state)
         rows_free(&r);
 }
 
-/* Reboot and shutdown need the shutdown privilege, root's on Linux: any
- * other caller is refused before anything happens.  (Never run as root
- * here: that would restart the machine.) */
+/* Reboot and shutdown need SeShutdownPrivilege, enabled and held
+ * (CAP_SYS_BOOT): any other caller is refused before anything happens.
+ * (Never with both: that would restart the machine.) */
 static void test_shutdown_refused(void **state)
 {
         static const char *const methods[] = { "Reboot", "Shutdown", "Win32Shutdown", NULL };
-        struct cimom_caller nobody = { .uid = 65534, .gid = 65534, .user = "nobody" };
+        struct cimom_caller nobody = { .uid = 65534, .gid = 65534, .user = "nobody",
+                                       .privileges = (owmi_privileges) 1 << 18 };
+        struct cimom_caller root_not_asking;
         struct cimom_ns *as_nobody = NULL;
         struct cim_object *out = NULL;
         struct owmi_error err = { 0 };
@@ -322,6 +324,18 @@ static void test_shutdown_refused(void **state)
                 assert_true(cimom_exec_method(as_nobody, path, methods[i], NULL, &out, &err) < 0);
                 assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
                 assert_null(out);
+        }
+        cimom_ns_close(as_nobody);
+        /* this process's own capabilities (perhaps root's), the privilege
+         * not enabled: refused all the same */
+        cimom_caller_self(&root_not_asking);
+        assert_int_equal(root_not_asking.privileges, 0);
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &root_not_asking, &as_nobody,
+                                              &err), 0);
+        for (size_t i = 0; methods[i]; i++) {
+                assert_true(cimom_exec_method(as_nobody, path, methods[i], NULL, &out, &err) < 0);
+                assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
+                assert_non_null(strstr(err.message, "enable"));
         }
         cimom_ns_close(as_nobody);
 }

@@ -4,8 +4,9 @@
  * (providers/sample, loaded with dlopen from OWMI_PROVIDER_DIR): every
  * instance operation, queries with the property-list hint, methods
  * (instance and static, in and out parameters), an association served by
- * the provider in both directions, results checked for garbage, and the
- * errors of missing or broken providers.
+ * the provider in both directions, results checked for garbage, the
+ * errors of missing or broken providers, and a method's Privileges
+ * qualifier enforced (enabled on the connection and held by the user).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -326,6 +327,56 @@ static void test_provider_events(void **state)
         assert_int_equal(err.code, OWMI_E_PROVIDER_NOT_FOUND);
 }
 
+/* Profile needs SeSystemProfilePrivilege (CAP_PERFMON or CAP_SYS_ADMIN). */
+static int call_profile(owmi_privileges enabled, uint64_t capabilities, uid_t uid,
+                        struct owmi_error *err)
+{
+        struct cimom_caller caller;
+        struct cimom_ns *h = NULL;
+        struct cim_object *out = NULL;
+        int r;
+
+        cimom_caller_self(&caller);
+        caller.uid = uid;
+        caller.privileges = enabled;
+        caller.capabilities = capabilities;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, err), 0);
+        r = cimom_exec_method(h, "Sample_Counter", "Profile", NULL, &out, err);
+        if (r >= 0)
+                assert_non_null(cim_object_find_property(out, "ChecksumsComputed"));
+        else
+                assert_null(out);
+        cim_object_free(out);
+        cimom_ns_close(h);
+        return r;
+}
+
+static void test_privileges(void **state)
+{
+        const owmi_privileges profile = (owmi_privileges) 1 << privilege_lookup("SystemProfile");
+        const owmi_privileges shutdown = (owmi_privileges) 1 << privilege_lookup("SeShutdownPrivilege");
+        const uint64_t sys_admin = UINT64_C(1) << 21; /* CAP_SYS_ADMIN */
+        struct owmi_error err = { 0 };
+
+        assert_int_equal(privilege_lookup("SeSystemProfilePrivilege"), 10);
+        assert_int_equal(privilege_lookup("systemprofile"), 10);
+        assert_int_equal(privilege_lookup("SeShutdown"), 0);
+        assert_string_equal(privilege_name(18), "SeShutdownPrivilege");
+        /* enabled and held: runs, for any uid */
+        assert_int_equal(call_profile(profile, sys_admin, 65534, &err), 0);
+        /* held but not enabled (another one enabled instead) */
+        assert_true(call_profile(shutdown, sys_admin, 0, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
+        assert_non_null(strstr(err.message, "enable"));
+        /* enabled but not held: no capability, and uid 0 is no substitute
+         * for a privilege that has one */
+        assert_true(call_profile(profile, 0, 0, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
+        assert_non_null(strstr(err.message, "does not hold"));
+        /* (a method without the qualifier needs nothing: the other tests
+         * call Stats with no privilege enabled) */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -336,6 +387,7 @@ int main(void)
                 cmocka_unit_test(test_association_provider),
                 cmocka_unit_test(test_garbage_and_missing),
                 cmocka_unit_test(test_provider_events),
+                cmocka_unit_test(test_privileges),
         };
 
         return cmocka_run_group_tests_name("provider", tests, setup, teardown);
