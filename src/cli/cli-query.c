@@ -254,14 +254,17 @@ static int finish(struct output *o, int r, const struct owmi_error *err, const c
 static struct cimom_ns *open_ns(struct cli *cli, struct cimom **ret_cimom)
 {
         struct owmi_error err = { 0 };
+        struct cimom_caller caller;
         struct cimom_ns *h;
 
+        cimom_caller_self(&caller);
+        caller.privileges = cli->privileges;
         if (cimom_new(cli->repository, ret_cimom, &err) < 0) {
                 cli_print_error("cannot open the repository", &err);
                 return NULL;
         }
-        if (cimom_open_namespace(*ret_cimom, cli->namespace ? cli->namespace : "root/cimv2", NULL,
-                                 &h, &err) < 0) {
+        if (cimom_open_namespace(*ret_cimom, cli->namespace ? cli->namespace : "root/cimv2",
+                                 &caller, &h, &err) < 0) {
                 cli_print_error("cannot open the namespace", &err);
                 *ret_cimom = cimom_free(*ret_cimom);
                 return NULL;

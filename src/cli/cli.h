@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cimom/privilege.h"
 #include "repo/repo.h"
 
 enum cli_format {
@@ -25,6 +26,7 @@ struct cli {
         bool quiet;                  /* -q */
         bool shallow;                /* --shallow */
         enum cli_format format;      /* --format */
+        owmi_privileges privileges;  /* -P */
         char **args;                 /* operands after the subcommand */
         size_t arg_count;
 };

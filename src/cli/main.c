@@ -40,6 +40,8 @@ static void usage(FILE *out)
               "  -t, --tree              classes as a tree\n"
               "  -f, --format F          table (default), json or mof\n"
               "  -s, --shallow           only the class itself, not its subclasses\n"
+              "  -P, --privilege NAME    enable a privilege for methods that need one\n"
+              "                          (Shutdown or SeShutdownPrivilege; repeatable)\n"
               "  -q, --quiet             no summary line\n"
               "  -h, --help              this text\n"
               "  -V, --version           the version\n", out);
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
                 { "format", required_argument, NULL, 'f' },
                 { "shallow", no_argument, NULL, 's' },
                 { "quiet", no_argument, NULL, 'q' },
+                { "privilege", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { NULL, 0, NULL, 0 },
@@ -89,7 +92,7 @@ int main(int argc, char **argv)
         cli.include_dirs = owmi_calloc((size_t) argc, sizeof(char *));
         if (!cli.include_dirs)
                 return 1;
-        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqhV", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqP:hV", options, NULL)) != -1) {
                 switch (c) {
                 case 'r': cli.repository = optarg; break;
                 case 'n': cli.namespace = optarg; break;
@@ -109,6 +112,16 @@ int main(int argc, char **argv)
                         }
                         break;
                 case 'q': cli.quiet = true; break;
+                case 'P': {
+                        unsigned number = privilege_lookup(optarg);
+
+                        if (!number) {
+                                fprintf(stderr, "owmi: no privilege named '%s'\n", optarg);
+                                return 2;
+                        }
+                        cli.privileges |= (owmi_privileges) 1 << number;
+                        break;
+                }
                 case 'h': usage(stdout); return 0;
                 case 'V': puts("owmi (OpenWMI) 0.1.0"); return 0;
                 default: usage(stderr); return 2;

@@ -91,3 +91,30 @@ def test_provider_call_and_associators(sample):
     assert "WBEM_E_INVALID_METHOD_PARAMETERS" in proc.stderr
     proc = sample.run("call", 'Sample_Counter.Name="beta"', "Increment", "Nope=1", check=False)
     assert "0x8004102F" in proc.stderr
+
+
+def _effective_capabilities():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return 0
+
+
+def test_call_needs_enabled_privilege(sample):
+    # Profile's Privileges qualifier names SeSystemProfilePrivilege
+    # (CAP_PERFMON or CAP_SYS_ADMIN): not enabled, it is refused whoever asks
+    proc = sample.run("call", "Sample_Counter", "Profile", check=False)
+    assert proc.returncode == 1
+    assert "0x80041062 WBEM_E_PRIVILEGE_NOT_HELD" in proc.stderr
+    assert "enable" in proc.stderr
+    proc = sample.run("-P", "SystemProfile", "call", "-f", "json", "Sample_Counter", "Profile",
+                      check=False)
+    caps = _effective_capabilities()
+    if caps & ((1 << 38) | (1 << 21)):
+        assert proc.returncode == 0, proc.stderr
+        assert "ChecksumsComputed" in json.loads(proc.stdout)[0]
+    else:
+        assert "does not hold" in proc.stderr
+    assert sample.run("-P", "NoSuchThing", "call", "Sample_Counter", "Profile",
+                      check=False).returncode == 2
