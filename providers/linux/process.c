@@ -854,6 +854,7 @@ enum process_stage {
         STAGE_DIRECTORY,
         STAGE_EXEC,
         STAGE_ACTION,
+        STAGE_PRIORITY,
 };
 
 struct process_report {
@@ -895,6 +896,10 @@ static uint32_t process_return_code(int stage, int error)
         case STAGE_IDENTITY:
                 /* we may not become the caller */
                 return error == EPERM ? RET_INSUFFICIENT_PRIVILEGE : RET_UNKNOWN_FAILURE;
+        case STAGE_PRIORITY:
+                /* a higher priority than the caller may take */
+                return error == EACCES || error == EPERM ? RET_INSUFFICIENT_PRIVILEGE :
+                                                           RET_UNKNOWN_FAILURE;
         case STAGE_DIRECTORY:
         case STAGE_EXEC:
                 if (error == ENOENT || error == ENOTDIR)
@@ -1197,18 +1202,113 @@ static void process_child_signals(void)
         sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Windows' priority classes as nice values. */
+static bool process_nice_of_class(int64_t cls, int *ret)
+{
+        static const struct {
+                int64_t cls;
+                int nice;
+        } map[] = {
+                { 64, 19 }, { 16384, 10 }, { 32, 0 }, { 32768, -5 }, { 128, -10 }, { 256, -20 },
+        };
+
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+                if (map[i].cls == cls) {
+                        *ret = map[i].nice;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* What Create's ProcessStartupInformation (a Win32_ProcessStartup) asks
+ * for that means something on Linux: extra environment variables and a
+ * priority class.  The window and console settings (Title, ShowWindow,
+ * X, Y, FillAttribute...) have no Linux meaning and are ignored. */
+#define STARTUP_MAX_VARIABLES 256
+#define STARTUP_MAX_VARIABLE 32768
+
+struct process_startup {
+        const char *vars[STARTUP_MAX_VARIABLES];   /* "NAME=value", valid during the call */
+        size_t var_count;
+        bool have_nice;
+        int nice;
+};
+
+/* CreateFlags the provider honours by what it always does (a detached
+ * process in a new session and group, no console, a Unicode
+ * environment) or that mean nothing here; the others (debugging,
+ * CREATE_SUSPENDED) are refused rather than ignored. */
+#define STARTUP_ACCEPTED_FLAGS (0x00000008u /* DETACHED_PROCESS */ | \
+                                0x00000010u /* CREATE_NEW_CONSOLE */ | \
+                                0x00000200u /* CREATE_NEW_PROCESS_GROUP */ | \
+                                0x00000400u /* CREATE_UNICODE_ENVIRONMENT */ | \
+                                0x01000000u /* CREATE_BREAKAWAY_FROM_JOB */ | \
+                                0x04000000u /* CREATE_DEFAULT_ERROR_MODE */ | \
+                                0x08000000u /* CREATE_NO_WINDOW */)
+
+/* RET_SUCCESS, or RET_INVALID_PARAMETER for what cannot be honoured. */
+static uint32_t process_startup_read(const owmi_instance *info, struct process_startup *ret)
+{
+        const struct owmi_host *h = linux_host;
+        const char *var;
+        uint64_t flags, cls;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!info)
+                return RET_SUCCESS;
+        if (strcasecmp(h->class_name(info), "Win32_ProcessStartup") != 0)
+                return RET_INVALID_PARAMETER;
+        if (h->get_uint(info, "CreateFlags", &flags) == 0 && (flags & ~STARTUP_ACCEPTED_FLAGS))
+                return RET_INVALID_PARAMETER;
+        if (h->get_uint(info, "PriorityClass", &cls) == 0) {
+                if (!process_nice_of_class((int64_t) cls, &ret->nice))
+                        return RET_INVALID_PARAMETER;
+                ret->have_nice = true;
+        }
+        for (size_t i = 0; (r = h->get_string_at(info, "EnvironmentVariables", i, &var)) == 0; i++) {
+                const char *eq = strchr(var, '=');
+
+                /* NAME=value, with a name and within bounds */
+                if (!eq || eq == var || strlen(var) > STARTUP_MAX_VARIABLE ||
+                    ret->var_count == STARTUP_MAX_VARIABLES)
+                        return RET_INVALID_PARAMETER;
+                ret->vars[ret->var_count++] = var;
+        }
+        return r == -ENOENT ? RET_SUCCESS : RET_INVALID_PARAMETER;
+}
+
+/* Put var ("NAME=value") into envp (count entries, room for one more and
+ * the NULL), replacing a variable of the same name. */
+static void env_put(char **envp, size_t *count, const char *var)
+{
+        size_t name_len = (size_t) (strchr(var, '=') - var) + 1;
+
+        for (size_t i = 0; i < *count; i++) {
+                if (strncmp(envp[i], var, name_len) == 0) {
+                        envp[i] = (char *) var;
+                        return;
+                }
+        }
+        envp[(*count)++] = (char *) var;
+        envp[*count] = NULL;
+}
+
 /* Win32_Process.Create: "/bin/sh -c CommandLine" as the caller.  WMI's
  * CommandLine is a command line, not an argument vector, and on Linux the
  * shell is what reads one.  Returns WMI's code; *ret_pid on success. */
 static uint32_t process_create(owmi_request *req, const char *cmdline, const char *cwd,
-                               pid_t *ret_pid)
+                               const struct process_startup *startup, pid_t *ret_pid)
 {
         enum { ENV_HOME, ENV_USER, ENV_LOGNAME, ENV_SHELL, ENV_PATH, ENV_LANG, ENV_TZ, ENV_COUNT };
-        char env[ENV_COUNT][PATH_MAX + 16], *envp[ENV_COUNT + 1], *argv[4], *script;
+        char env[ENV_COUNT][PATH_MAX + 16], *envp[ENV_COUNT + STARTUP_MAX_VARIABLES + 1];
+        char *argv[4], *script;
         struct process_identity id;
         struct process_report rep;
         const char *lang = getenv("LANG"), *tz = getenv("TZ");
-        int fds[2], devnull, n = 0;
+        int fds[2], devnull;
+        size_t n = 0;
         bool failed;
         pid_t child;
 
@@ -1237,6 +1337,9 @@ static uint32_t process_create(owmi_request *req, const char *cmdline, const cha
         if (tz && snprintf(env[ENV_TZ], sizeof(env[0]), "TZ=%s", tz) < (int) sizeof(env[0]))
                 envp[n++] = env[ENV_TZ];
         envp[n] = NULL;
+        /* the caller's own variables over the login-like ones */
+        for (size_t i = 0; i < startup->var_count; i++)
+                env_put(envp, &n, startup->vars[i]);
         if (process_simple_command(cmdline)) {
                 script = malloc(strlen(cmdline) + 6);
                 if (script)
@@ -1269,6 +1372,9 @@ static uint32_t process_create(owmi_request *req, const char *cmdline, const cha
                         process_report_exit(fds[1], STAGE_DIRECTORY, errno);
                 if (!cwd && chdir(id.home) < 0 && chdir("/") < 0)
                         process_report_exit(fds[1], STAGE_DIRECTORY, errno);
+                /* as the caller: the kernel decides whether it may go higher */
+                if (startup->have_nice && setpriority(PRIO_PROCESS, 0, startup->nice) < 0)
+                        process_report_exit(fds[1], STAGE_PRIORITY, errno);
                 /* no console: WMI's processes have none of the caller's */
                 if (devnull >= 0) {
                         dup2(devnull, 0);
@@ -1385,25 +1491,6 @@ static int process_target(owmi_request *req, const owmi_instance *target, pid_t 
         return 0;
 }
 
-/* Windows' priority classes as nice values. */
-static bool process_nice_of_class(int64_t cls, int *ret)
-{
-        static const struct {
-                int64_t cls;
-                int nice;
-        } map[] = {
-                { 64, 19 }, { 16384, 10 }, { 32, 0 }, { 32768, -5 }, { 128, -10 }, { 256, -20 },
-        };
-
-        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-                if (map[i].cls == cls) {
-                        *ret = map[i].nice;
-                        return true;
-                }
-        }
-        return false;
-}
-
 /* Terminate and SetPriority: the action as the caller. */
 static int process_act(owmi_request *req, struct process_action *a, owmi_instance *out)
 {
@@ -1442,14 +1529,24 @@ static int process_exec_method(owmi_request *req, const char *class_name,
         pthread_once(&process_sys.once, process_sys_init);
         if (strcasecmp(method, "Create") == 0) {
                 const char *cmdline = NULL, *cwd = NULL;
-                uint32_t rv;
+                const owmi_instance *info = NULL;
+                struct process_startup *startup = malloc(sizeof(*startup));
+                uint32_t rv = RET_SUCCESS;
 
+                if (!startup)
+                        return h->error(req, OWMI_E_OUT_OF_MEMORY, "out of memory");
                 pid = 0;
                 if (in) {
                         h->get_string(in, "CommandLine", &cmdline);
                         h->get_string(in, "CurrentDirectory", &cwd);
+                        if (h->get_object(in, "ProcessStartupInformation", &info) == -EINVAL)
+                                rv = RET_INVALID_PARAMETER;     /* not an object */
                 }
-                rv = process_create(req, cmdline, cwd, &pid);
+                if (rv == RET_SUCCESS)
+                        rv = process_startup_read(info, startup);
+                if (rv == RET_SUCCESS)
+                        rv = process_create(req, cmdline, cwd, startup, &pid);
+                free(startup);
                 if (rv == RET_SUCCESS)
                         h->set_uint(out, "ProcessId", (uint64_t) pid);
                 return h->set_uint(out, "ReturnValue", rv);

@@ -705,6 +705,108 @@ static void test_create_and_terminate(void **state)
         }
 }
 
+/* Create with ProcessStartupInformation: a Win32_ProcessStartup the
+ * client spawns and fills, carried as an embedded object.  Returns
+ * ReturnValue; the pid in *ret_pid. */
+static uint64_t create_with_startup(struct cimom_ns *h, const char *cmdline, const char *const *vars, size_t var_count,
+                                    int64_t priority_class, uint32_t flags, pid_t *ret_pid)
+{
+        struct cim_object *in = params(NULL, 0, "CommandLine", cmdline, NULL), *info = NULL;
+        struct cim_object *out = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_property *p;
+        struct cim_value v;
+        uint64_t rv;
+
+        assert_int_equal(cimom_spawn_instance(h, "Win32_ProcessStartup", &info, &err), 0);
+        cim_value_init_array(&v, CIM_TYPE_STRING);
+        for (size_t i = 0; i < var_count; i++) {
+                struct cim_value item;
+
+                assert_int_equal(cim_value_set_string(&item, CIM_TYPE_STRING, vars[i]), 0);
+                assert_int_equal(cim_value_array_append(&v, &item), 0);
+        }
+        assert_int_equal(cim_object_set_value(info, "EnvironmentVariables", &v, &err), 0);
+        cim_value_release(&v);
+        if (priority_class >= 0) {
+                cim_value_set_uint(&v, CIM_TYPE_UINT32, (uint64_t) priority_class);
+                assert_int_equal(cim_object_set_value(info, "PriorityClass", &v, &err), 0);
+        }
+        cim_value_set_uint(&v, CIM_TYPE_UINT32, flags);
+        assert_int_equal(cim_object_set_value(info, "CreateFlags", &v, &err), 0);
+        cim_value_set_uint(&v, CIM_TYPE_UINT16, 0);          /* SW_HIDE: no meaning here */
+        assert_int_equal(cim_object_set_value(info, "ShowWindow", &v, &err), 0);
+        p = cim_object_add_property(in, "ProcessStartupInformation");
+        p->type = CIM_TYPE_OBJECT;
+        cim_value_init_null(&p->value, CIM_TYPE_OBJECT, false);
+        p->value.is_null = false;
+        p->value.v.object = info;
+        if (cimom_exec_method(h, "Win32_Process", "Create", in, &out, &err) < 0)
+                fail_msg("Create: %s", err.message);
+        cim_object_free(in);
+        rv = uint_prop(out, "ReturnValue");
+        *ret_pid = rv == 0 ? (pid_t) uint_prop(out, "ProcessId") : 0;
+        cim_object_free(out);
+        return rv;
+}
+
+/* The process's environment has the variables asked for (over the
+ * login-like ones), and its nice value is the priority class's. */
+static void test_create_startup_information(void **state)
+{
+        const char *const vars[] = { "OWMI_GREETING=hello world", "HOME=/tmp", "EMPTY=" };
+        const char *const bad_vars[] = { "=value" };
+        char env[8192], stat[1024];
+        ssize_t n;
+        pid_t pid;
+        int fd;
+
+        (void) state;
+        assert_int_equal(create_with_startup(ns, "sleep 32", vars, 3, 64 /* idle */,
+                                             0x08000000 /* CREATE_NO_WINDOW */, &pid), 0);
+        remember_child(pid);
+        assert_true(wait_comm(pid, "sleep"));
+        snprintf(stat, sizeof(stat), "/proc/%d/environ", (int) pid);
+        fd = open(stat, O_RDONLY);
+        assert_true(fd >= 0);
+        n = read(fd, env, sizeof(env) - 1);
+        close(fd);
+        assert_true(n > 0);
+        env[n] = '\0';
+        {
+                bool greeting = false, home = false, empty = false, user = false;
+
+                for (char *v = env; v < env + n; v += strlen(v) + 1) {
+                        greeting |= strcmp(v, "OWMI_GREETING=hello world") == 0;
+                        home |= strcmp(v, "HOME=/tmp") == 0;
+                        empty |= strcmp(v, "EMPTY=") == 0;
+                        user |= strncmp(v, "USER=", 5) == 0;
+                        /* replaced, not doubled */
+                        assert_false(strncmp(v, "HOME=", 5) == 0 && strcmp(v, "HOME=/tmp") != 0);
+                }
+                assert_true(greeting && home && empty && user);
+        }
+        /* PriorityClass 64 (idle) is nice 19: field 19 of stat */
+        assert_true(proc_text(pid, "stat", stat, sizeof(stat)));
+        {
+                char *s = strrchr(stat, ')') + 2;
+                long field = 0;
+
+                for (int i = 3; i < 19; i++)
+                        s = strchr(s, ' ') + 1;
+                field = strtol(s, NULL, 10);
+                assert_int_equal(field, 19);
+        }
+        assert_int_equal(terminate(ns, pid), 0);
+        assert_true(wait_gone(pid));
+        forget_child(pid);
+        /* what cannot be honoured is refused, not ignored */
+        assert_int_equal(create_with_startup(ns, "true", bad_vars, 1, -1, 0, &pid), 21);
+        assert_int_equal(create_with_startup(ns, "true", NULL, 0, 12345, 0, &pid), 21);
+        assert_int_equal(create_with_startup(ns, "true", NULL, 0, -1, 0x4 /* CREATE_SUSPENDED */,
+                                             &pid), 21);
+}
+
 /* As another user: the process Create makes is that user's, with that
  * user's groups; Terminate of someone else's process is refused by the
  * kernel (ReturnValue 2) and the process lives on; a directory the user
@@ -768,6 +870,9 @@ static void test_identity(void **state)
         forget_child(theirs);
         /* test_dir is root's, mode 0700 */
         assert_int_equal(create(as_user, "sleep 1", test_dir, &theirs), 2);
+        /* a higher priority than the user may take: 3, insufficient privilege */
+        assert_int_equal(create_with_startup(as_user, "sleep 1", NULL, 0, 128 /* high */, 0,
+                                             &theirs), 3);
         /* root may end root's process */
         assert_int_equal(terminate(ns, mine), 0);
         waitpid(mine, NULL, 0);
@@ -970,6 +1075,7 @@ int main(void)
                 cmocka_unit_test(test_where_pid),
                 cmocka_unit_test(test_command_line_quoting),
                 cmocka_unit_test(test_create_and_terminate),
+                cmocka_unit_test(test_create_startup_information),
                 cmocka_unit_test(test_identity),
                 cmocka_unit_test(test_churn),
                 cmocka_unit_test(test_trace_events),
