@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <systemd/sd-bus.h>
+
 #include "linux.h"
 
 const struct owmi_host *linux_host;
@@ -44,6 +46,9 @@ static const struct linux_class *const modules[] = {
 #endif
 #ifdef HAVE_LINUX_LOGEVENT
         linux_logevent_classes,
+#endif
+#ifdef HAVE_LINUX_POWER
+        linux_power_classes,
 #endif
         NULL,
 };
@@ -266,4 +271,24 @@ int64_t linux_boot_usec(void)
         free(line);
         fclose(f);
         return boot;
+}
+
+struct sd_bus *linux_bus_with(const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        sd_bus *bus = NULL;
+        int has = 0;
+
+        if (sd_bus_open_system(&bus) < 0)
+                return NULL;
+        sd_bus_set_method_call_timeout(bus, 5 * 1000000ull);
+        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "NameHasOwner", &error, &reply, "s",
+                               name) < 0 ||
+            sd_bus_message_read(reply, "b", &has) < 0 || !has)
+                bus = sd_bus_flush_close_unref(bus);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return bus;
 }

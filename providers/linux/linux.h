@@ -45,6 +45,7 @@ extern const struct linux_class linux_service_classes[];
 extern const struct linux_class linux_perf_classes[];
 extern const struct linux_class linux_perfproc_classes[];
 extern const struct linux_class linux_logevent_classes[];
+extern const struct linux_class linux_power_classes[];
 
 /* Helpers every module uses. */
 
@@ -71,6 +72,13 @@ const char *linux_host_name(void);
  * Timestamp_PerfTime (monotonic ns) and Timestamp_Object (ns since boot,
  * the clock of /proc's process start times). */
 void linux_perf_timestamps(owmi_instance *inst);
+
+/* A new connection to the system bus when name (e.g.
+ * "org.freedesktop.systemd1") is on it, else NULL: the caller unrefs it.
+ * Calls on it time out after a few seconds, so a hung bus service cannot
+ * hang a request.  DBUS_SYSTEM_BUS_ADDRESS is honoured. */
+struct sd_bus;
+struct sd_bus *linux_bus_with(const char *name);
 
 /* Boot time in microseconds since 1970 (from /proc/stat btime). */
 int64_t linux_boot_usec(void);
