@@ -18,7 +18,7 @@
 
 struct test_bus {
         pid_t daemon, systemd;
-        char address[512];
+        char address[600];
 };
 
 static inline pid_t test_bus_spawn(char *const argv[])
@@ -77,7 +77,8 @@ static inline int test_bus_start(struct test_bus *b, const char *dir, bool with_
                    "<busconfig><type>system</type><listen>unix:path=%s</listen>\n"
                    "<auth>EXTERNAL</auth><policy context=\"default\">\n"
                    "<allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/>\n"
-                   "<allow receive_sender=\"*\"/></policy></busconfig>\n", socket_path);
+                   "<allow receive_sender=\"*\"/><allow send_type=\"signal\"/>\n"
+                   "<allow send_interface=\"*\"/></policy></busconfig>\n", socket_path);
         fclose(f);
         {
                 char arg[600];
