@@ -103,6 +103,25 @@ pid_t procfs_parse_pid(const char *s)
         return (pid_t) v;
 }
 
+/* One number of stat, as strtoull would read it (a '-' wraps around, so a
+ * negative nice comes back through a cast), without its locale and
+ * overflow checks: this runs 38 times per process. */
+static char *parse_field(char *s, uint64_t *ret)
+{
+        uint64_t v = 0;
+        bool negative;
+
+        while (*s == ' ')
+                s++;
+        negative = *s == '-';
+        if (negative)
+                s++;
+        while (*s >= '0' && *s <= '9')
+                v = v * 10 + (uint64_t) (*s++ - '0');
+        *ret = negative ? (uint64_t) 0 - v : v;
+        return s;
+}
+
 static bool parse_stat(char *buf, struct process_info *p)
 {
         char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *s;
@@ -121,7 +140,7 @@ static bool parse_stat(char *buf, struct process_info *p)
         s = close + 3;
         memset(f, 0, sizeof(f));
         for (int i = 4; i < 42 && *s; i++)
-                f[i] = strtoull(s, &s, 10);
+                s = parse_field(s, &f[i]);
         p->ppid = (pid_t) f[4];
         p->session = (int64_t) f[6];
         p->minflt = f[10];

@@ -24,13 +24,18 @@ int owmi_strcasecmp(const char *a, const char *b)
 int owmi_strncasecmp(const char *a, const char *b, size_t n)
 {
         for (; n > 0; n--, a++, b++) {
-                unsigned char ca = ascii_lower((unsigned char) *a);
-                unsigned char cb = ascii_lower((unsigned char) *b);
+                unsigned char ca = (unsigned char) *a, cb = (unsigned char) *b;
 
+                /* names mostly match in case: fold only where bytes differ */
+                if (ca == cb) {
+                        if (ca == '\0')
+                                break;
+                        continue;
+                }
+                ca = ascii_lower(ca);
+                cb = ascii_lower(cb);
                 if (ca != cb)
                         return ca < cb ? -1 : 1;
-                if (ca == '\0')
-                        break;
         }
         return 0;
 }

@@ -27,6 +27,9 @@ const char *const cim_system_property_names[] = {
 
 bool cim_is_system_property(const char *name)
 {
+        /* every one starts with two underscores: most names stop here */
+        if (!name || name[0] != '_' || name[1] != '_')
+                return false;
         for (size_t i = 0; cim_system_property_names[i]; i++)
                 if (owmi_strcasecmp(name, cim_system_property_names[i]) == 0)
                         return true;
@@ -55,9 +58,11 @@ void cim_property_release(struct cim_property *p)
 {
         if (!p)
                 return;
-        owmi_free(p->name);
-        owmi_free(p->ref_class);
-        owmi_free(p->class_origin);
+        if (!p->names_in_block) {
+                owmi_free(p->name);
+                owmi_free(p->ref_class);
+                owmi_free(p->class_origin);
+        }
         cim_value_release(&p->value);
         cim_qualifier_list_release(&p->qualifiers);
         memset(p, 0, sizeof(*p));
@@ -77,6 +82,7 @@ int cim_property_copy(struct cim_property *dst, const struct cim_property *src)
         struct cim_property tmp = *src;
 
         tmp.name = tmp.ref_class = tmp.class_origin = NULL;
+        tmp.names_in_block = false;
         cim_value_init_null(&tmp.value, CIM_TYPE_NONE, false);
         memset(&tmp.qualifiers, 0, sizeof(tmp.qualifiers));
         if (strdup_opt(&tmp.name, src->name) < 0 || strdup_opt(&tmp.ref_class, src->ref_class) < 0 ||
@@ -150,6 +156,7 @@ struct cim_object *cim_object_free(struct cim_object *obj)
         for (size_t i = 0; i < obj->prop_count; i++)
                 cim_property_release(&obj->props[i]);
         owmi_free(obj->props);
+        owmi_free(obj->string_block);
         for (size_t i = 0; i < obj->method_count; i++)
                 cim_method_release(&obj->methods[i]);
         owmi_free(obj->methods);
@@ -226,6 +233,56 @@ struct cim_object *cim_object_clone(const struct cim_object *src)
             cim_qualifier_list_copy(&obj->qualifiers, &src->qualifiers) < 0 ||
             copy_members(obj, src) < 0)
                 return cim_object_free(obj);
+        return obj;
+}
+
+struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
+{
+        struct cim_object *obj;
+
+        if (!proto->string_block)
+                return cim_object_clone(proto);
+        for (size_t i = 0; i < proto->prop_count; i++)
+                if (!proto->props[i].names_in_block)
+                        return cim_object_clone(proto);
+        obj = owmi_calloc(1, sizeof(*obj));
+        if (!obj)
+                return NULL;
+        obj->genus = proto->genus;
+        obj->partial = proto->partial;
+        if (strdup_opt(&obj->class_name, proto->class_name) < 0 ||
+            strdup_opt(&obj->superclass, proto->superclass) < 0 ||
+            strdup_opt(&obj->namespace, proto->namespace) < 0 ||
+            strdup_opt(&obj->server, proto->server) < 0 ||
+            copy_derivation(obj, proto->derivation, proto->derivation_count, NULL) < 0 ||
+            cim_qualifier_list_copy(&obj->qualifiers, &proto->qualifiers) < 0)
+                return cim_object_free(obj);
+        obj->string_block = owmi_malloc(proto->string_block_size);
+        obj->props = proto->prop_count ? owmi_calloc(proto->prop_count, sizeof(*obj->props)) : NULL;
+        if (!obj->string_block || (proto->prop_count && !obj->props))
+                return cim_object_free(obj);
+        obj->string_block_size = proto->string_block_size;
+        memcpy(obj->string_block, proto->string_block, proto->string_block_size);
+        obj->prop_alloc = proto->prop_count;
+        for (size_t i = 0; i < proto->prop_count; i++) {
+                const struct cim_property *src = &proto->props[i];
+                struct cim_property *p = &obj->props[i];
+
+#define REBASE(s) ((s) ? obj->string_block + ((s) - proto->string_block) : NULL)
+                p->name = REBASE(src->name);
+                p->ref_class = REBASE(src->ref_class);
+                p->class_origin = REBASE(src->class_origin);
+#undef REBASE
+                p->names_in_block = true;
+                p->type = src->type;
+                p->is_array = src->is_array;
+                p->array_size = src->array_size;
+                p->propagated = src->propagated;
+                obj->prop_count++;
+                if (cim_value_copy(&p->value, &src->value) < 0 ||
+                    cim_qualifier_list_copy(&p->qualifiers, &src->qualifiers) < 0)
+                        return cim_object_free(obj);
+        }
         return obj;
 }
 
@@ -433,6 +490,25 @@ static int copy_instance_qualifiers(struct cim_qualifier_list *dst, const struct
         return 0;
 }
 
+static size_t block_size(const char *s)
+{
+        return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy s to *next in a string block and move past it; NULL stays NULL. */
+static char *block_copy(char **next, const char *s)
+{
+        char *at = *next;
+        size_t n;
+
+        if (!s)
+                return NULL;
+        n = strlen(s) + 1;
+        memcpy(at, s, n);
+        *next += n;
+        return at;
+}
+
 static bool listed(const char *name, const char *const *names, size_t count)
 {
         for (size_t i = 0; i < count; i++)
@@ -464,29 +540,41 @@ struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const 
             copy_instance_qualifiers(&obj->qualifiers, &cls->qualifiers, false) < 0)
                 return cim_object_free(obj);
         if (cls->prop_count) {
+                size_t block = 0;
+                char *next;
+
                 obj->props = owmi_calloc(cls->prop_count, sizeof(*obj->props));
-                if (!obj->props)
+                /* the names of every property: an upper bound of what a
+                 * partial instance keeps, one allocation either way */
+                for (size_t i = 0; i < cls->prop_count; i++)
+                        block += block_size(cls->props[i].name) + block_size(cls->props[i].ref_class) +
+                                 block_size(cls->props[i].class_origin);
+                obj->string_block = owmi_malloc(block ? block : 1);
+                obj->string_block_size = block ? block : 1;
+                if (!obj->props || !obj->string_block)
                         return cim_object_free(obj);
                 obj->prop_alloc = cls->prop_count;
-        }
-        for (size_t i = 0; i < cls->prop_count; i++) {
-                const struct cim_property *cp = &cls->props[i];
-                struct cim_property *p = &obj->props[obj->prop_count];
+                next = obj->string_block;
+                for (size_t i = 0; i < cls->prop_count; i++) {
+                        const struct cim_property *cp = &cls->props[i];
+                        struct cim_property *p = &obj->props[obj->prop_count];
 
-                if (names && !listed(cp->name, names, count) && !cim_property_is_key(cp))
-                        continue;
-                /* Key stays on instance properties: it makes the instance's path */
-                p->type = cp->type;
-                p->is_array = cp->is_array;
-                p->array_size = cp->array_size;
-                p->propagated = cp->propagated;
-                obj->prop_count++;
-                if (strdup_opt(&p->name, cp->name) < 0 ||
-                    strdup_opt(&p->ref_class, cp->ref_class) < 0 ||
-                    strdup_opt(&p->class_origin, cp->class_origin) < 0 ||
-                    cim_value_copy(&p->value, &cp->value) < 0 ||
-                    copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
-                        return cim_object_free(obj);
+                        if (names && !listed(cp->name, names, count) && !cim_property_is_key(cp))
+                                continue;
+                        /* Key stays on instance properties: it makes the instance's path */
+                        p->type = cp->type;
+                        p->is_array = cp->is_array;
+                        p->array_size = cp->array_size;
+                        p->propagated = cp->propagated;
+                        p->names_in_block = true;
+                        p->name = block_copy(&next, cp->name);
+                        p->ref_class = block_copy(&next, cp->ref_class);
+                        p->class_origin = block_copy(&next, cp->class_origin);
+                        obj->prop_count++;
+                        if (cim_value_copy(&p->value, &cp->value) < 0 ||
+                            copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
+                                return cim_object_free(obj);
+                }
         }
         obj->partial = names != NULL;
         /* Methods belong to the class; an instance reaches them through it. */
@@ -499,6 +587,19 @@ struct cim_property *cim_object_find_property(const struct cim_object *obj, cons
                 if (owmi_strcasecmp(obj->props[i].name, name) == 0)
                         return &obj->props[i];
         return NULL;
+}
+
+struct cim_property *cim_object_find_property_hinted(const struct cim_object *obj, const char *name,
+                                                     size_t *hint)
+{
+        struct cim_property *p;
+
+        if (*hint < obj->prop_count && owmi_strcasecmp(obj->props[*hint].name, name) == 0)
+                return &obj->props[*hint];
+        p = cim_object_find_property(obj, name);
+        if (p)
+                *hint = (size_t) (p - obj->props);
+        return p;
 }
 
 struct cim_method *cim_object_find_method(const struct cim_object *obj, const char *name)
@@ -812,6 +913,27 @@ int cim_value_convert(const struct cim_value *in, cim_type type, bool is_array,
                 }
         }
         *ret = out;
+        return 0;
+}
+
+int cim_object_take_value(struct cim_object *obj, struct cim_property *p, struct cim_value *value,
+                          struct owmi_error *err)
+{
+        struct cim_value converted;
+        int r;
+
+        (void) obj;
+        if (!value->is_null && value->type == p->type && value->is_array == p->is_array) {
+                cim_value_release(&p->value);
+                cim_value_move(&p->value, value);
+                return 0;
+        }
+        r = cim_value_convert(value, p->type, p->is_array, &converted, err);
+        cim_value_release(value);
+        if (r < 0)
+                return r;
+        cim_value_release(&p->value);
+        p->value = converted;
         return 0;
 }
 

@@ -38,6 +38,8 @@ struct cim_property {
         struct cim_qualifier_list qualifiers;
         char *class_origin;       /* class that declared it (NULL for parameters) */
         bool propagated;          /* inherited unchanged from the superclass */
+        bool names_in_block;      /* name, ref_class and class_origin live in the
+                                     object's string block, not freed on their own */
 };
 
 struct cim_method {
@@ -65,6 +67,9 @@ struct cim_object {
         struct cim_property *props;
         size_t prop_count;
         size_t prop_alloc;
+        char *string_block;       /* spawned instances: their properties' names, in
+                                     one allocation instead of three per property */
+        size_t string_block_size;
         struct cim_method *methods;
         size_t method_count;
         size_t method_alloc;
@@ -76,6 +81,10 @@ struct cim_object {
 struct cim_object *cim_object_new_class(const char *name, const char *superclass);
 struct cim_object *cim_object_free(struct cim_object *obj);
 struct cim_object *cim_object_clone(const struct cim_object *obj);
+/* A copy of a spawned instance, made faster than a clone: the names are
+ * copied as one block.  For a provider's many results, spawned once as a
+ * prototype and copied per result. */
+struct cim_object *cim_object_spawn_like(const struct cim_object *prototype);
 
 /* A new class named name derived from parent: inherits non-restricted
  * qualifiers, every property and method (marked propagated), and the
@@ -99,6 +108,10 @@ struct cim_object *cim_object_rebuild(const struct cim_object *parent, const str
 
 /* Members.  Lookups are case-insensitive and return NULL when absent. */
 struct cim_property *cim_object_find_property(const struct cim_object *obj, const char *name);
+/* The same, trying slot *hint first and leaving the slot found there: for
+ * callers that set the same properties on many instances of one shape. */
+struct cim_property *cim_object_find_property_hinted(const struct cim_object *obj, const char *name,
+                                                     size_t *hint);
 struct cim_method *cim_object_find_method(const struct cim_object *obj, const char *name);
 struct cim_property *cim_method_find_param(const struct cim_method *m, const char *name);
 /* Append a zeroed property/method/parameter named name; NULL on ENOMEM. */
@@ -128,6 +141,11 @@ bool cim_object_is_a(const struct cim_object *obj, const char *name);
  * OWMI_E_INVALID_PROPERTY, OWMI_E_TYPE_MISMATCH or OWMI_E_VALUE_OUT_OF_RANGE. */
 int cim_object_set_value(struct cim_object *obj, const char *name,
                          const struct cim_value *value, struct owmi_error *err);
+/* The same for the property p of obj (found already), taking *value: it is
+ * moved in when its type is the property's, converted otherwise; *value
+ * is released either way. */
+int cim_object_take_value(struct cim_object *obj, struct cim_property *p, struct cim_value *value,
+                          struct owmi_error *err);
 
 /* Convert a literal to a declared type and check its range: integer
  * widths, real to integer not allowed, string to datetime/char16, NULL

@@ -54,6 +54,7 @@ struct owmi_request {
         struct owmi_error *err;
         bool error_set;
         struct cim_object *classes[8];     /* classes instance_new looked up */
+        struct cim_object *prototypes[8];  /* and an instance of each, spawned once */
         size_t class_count;
         const char **needed;               /* a select list's properties (+ WHERE's) */
         size_t needed_count;
@@ -64,22 +65,33 @@ static const struct owmi_host host_api;
 
 /* ---- the host table ---------------------------------------------------- */
 
-static const struct cim_object *request_class(owmi_request *req, const char *name)
+/* The slot of class name in the request's cache (looked up on first use),
+ * or -1. */
+static int request_class_slot(owmi_request *req, const char *name)
 {
         struct cim_object *cls = NULL;
 
         for (size_t i = 0; i < req->class_count; i++)
                 if (owmi_strcasecmp(req->classes[i]->class_name, name) == 0)
-                        return req->classes[i];
+                        return (int) i;
         if (repo_class_get(req->repo, req->h->ns, name, &cls, NULL) < 0)
-                return NULL;
+                return -1;
         if (req->class_count == ELEMENTSOF(req->classes)) {
                 /* a small cache: the newest replaces the last */
                 req->class_count--;
                 cim_object_free(req->classes[req->class_count]);
+                req->prototypes[req->class_count] = cim_object_free(req->prototypes[req->class_count]);
         }
-        req->classes[req->class_count++] = cls;
-        return cls;
+        req->classes[req->class_count] = cls;
+        req->prototypes[req->class_count] = NULL;
+        return (int) req->class_count++;
+}
+
+static const struct cim_object *request_class(owmi_request *req, const char *name)
+{
+        int slot = request_class_slot(req, name);
+
+        return slot >= 0 ? req->classes[slot] : NULL;
 }
 
 /* The properties a select list needs, once per request; NULL: all. */
@@ -95,38 +107,87 @@ static const char *const *request_needed(owmi_request *req, size_t *ret_count)
         return req->needed;
 }
 
+/* Every result of a request is a copy of one prototype per class, spawned
+ * on first use: the select list is resolved against the class once, not
+ * per result. */
 static owmi_instance *host_instance_new(owmi_request *req, const char *class_name)
 {
-        const struct cim_object *cls = request_class(req, class_name);
-        const char *const *needed;
-        struct cim_object *inst;
-        size_t count;
+        int slot = request_class_slot(req, class_name);
+        const struct cim_object *cls;
+        struct cim_object *proto;
 
-        if (!cls || cim_object_is_abstract(cls))
+        if (slot < 0)
                 return NULL;
-        /* a select list gets partial instances: nothing is built that the
-         * projection would throw away */
-        needed = request_needed(req, &count);
-        inst = needed ? cim_object_spawn_partial(cls, needed, count) : cim_object_spawn_instance(cls);
-        if (inst) {
-                owmi_free(inst->namespace);
-                inst->namespace = owmi_strdup(req->h->ns);
-                if (!inst->namespace)
-                        inst = cim_object_free(inst);
+        cls = req->classes[slot];
+        proto = req->prototypes[slot];
+        if (!proto) {
+                const char *const *needed;
+                size_t count;
+
+                if (cim_object_is_abstract(cls))
+                        return NULL;
+                /* a select list gets partial instances: nothing is built that
+                 * the projection would throw away */
+                needed = request_needed(req, &count);
+                proto = needed ? cim_object_spawn_partial(cls, needed, count) :
+                                 cim_object_spawn_instance(cls);
+                if (proto) {
+                        owmi_free(proto->namespace);
+                        proto->namespace = owmi_strdup(req->h->ns);
+                        if (!proto->namespace)
+                                proto = cim_object_free(proto);
+                }
+                if (!proto)
+                        return NULL;
+                req->prototypes[slot] = proto;
         }
-        return (owmi_instance *) inst;
+        return (owmi_instance *) cim_object_spawn_like(proto);
+}
+
+/* Where the property of each name was last found.  A provider fills
+ * thousands of instances of one shape with the same names (usually the
+ * same string literals), so the slot found for the previous instance is
+ * almost always right: one comparison instead of a search of the class's
+ * properties.  Per thread, so no lock. */
+#define SLOT_HINTS 256
+
+static __thread struct {
+        const char *name;
+        size_t slot;
+} slot_hints[SLOT_HINTS];
+
+static struct cim_property *find_property_fast(struct cim_object *obj, const char *name)
+{
+        size_t i = (size_t) (((uintptr_t) name * UINT64_C(0x9E3779B97F4A7C15)) >> 56) % SLOT_HINTS;
+        size_t hint = slot_hints[i].name == name ? slot_hints[i].slot : SIZE_MAX;
+        struct cim_property *p = cim_object_find_property_hinted(obj, name, &hint);
+
+        if (p) {
+                slot_hints[i].name = name;
+                slot_hints[i].slot = hint;
+        }
+        return p;
 }
 
 static int set_value(owmi_instance *inst, const char *name, struct cim_value *v)
 {
+        struct cim_object *obj = (struct cim_object *) inst;
         struct owmi_error err = { 0 };
+        struct cim_property *p;
         int r;
 
-        if (!inst || !name)
+        if (!inst || !name) {
+                cim_value_release(v);
                 return -EINVAL;
-        r = cim_object_set_value((struct cim_object *) inst, name, v, &err);
-        cim_value_release(v);
-        return r;
+        }
+        p = cim_is_system_property(name) ? NULL : find_property_fast(obj, name);
+        if (!p) {
+                /* the errors and the partial-instance rule, as for any caller */
+                r = cim_object_set_value(obj, name, v, &err);
+                cim_value_release(v);
+                return r;
+        }
+        return cim_object_take_value(obj, p, v, &err);
 }
 
 static int host_set_string(owmi_instance *inst, const char *name, const char *value)
@@ -744,8 +805,10 @@ void cimom_providers_unload(struct cimom *cimom)
 
 static void request_release(owmi_request *req)
 {
-        for (size_t i = 0; i < req->class_count; i++)
+        for (size_t i = 0; i < req->class_count; i++) {
                 cim_object_free(req->classes[i]);
+                cim_object_free(req->prototypes[i]);
+        }
         owmi_free(req->needed);
 }
 
