@@ -310,9 +310,13 @@ static uint64_t percent_of(uint64_t part_ns, uint64_t ns)
         return ns ? (uint64_t) ((double) part_ns * 100.0 / (double) ns + 0.5) : 0;
 }
 
-/* Rates between then (NULL: the process's start) and now. */
+/* Rates between then (NULL: the process's start) and now.  /proc counts
+ * processor time in clock ticks (10 ms), so over a short interval a
+ * process can seem to have run a tick more than the interval allowed:
+ * percentages are capped at what its threads (and the machine's
+ * processors) can physically do, cap 100 per thread. */
 static void counters_rate(const struct proc_sample *now, const struct proc_sample *then,
-                          uint64_t now_ns, uint64_t then_ns, struct counters *c)
+                          uint64_t now_ns, uint64_t then_ns, uint64_t cap, struct counters *c)
 {
         static const struct proc_sample zero;
         uint64_t start_ns = ticks_to_ns(now->start);
@@ -329,6 +333,12 @@ static void counters_rate(const struct proc_sample *now, const struct proc_sampl
         c->cpu = percent_of(ticks_to_ns(delta(now->utime + now->stime, then->utime + then->stime)), ns);
         c->user = percent_of(ticks_to_ns(delta(now->utime, then->utime)), ns);
         c->privileged = percent_of(ticks_to_ns(delta(now->stime, then->stime)), ns);
+        if (c->cpu > cap)
+                c->cpu = cap;
+        if (c->user > cap)
+                c->user = cap;
+        if (c->privileged > cap)
+                c->privileged = cap;
         c->faults = clamp32(per_second(delta(now->faults, then->faults), ns));
         c->read_bytes = per_second(delta(now->rchar, then->rchar), ns);
         c->write_bytes = per_second(delta(now->wchar, then->wchar), ns);
@@ -476,14 +486,19 @@ static int perfproc_post(owmi_request *req, bool formatted, const char *only)
                 if (!formatted) {
                         counters_raw(p, &c);
                 } else if (i < now.count) {
-                        counters_rate(p, snapshot_find(&then, p), now.taken_ns, then.taken_ns, &c);
+                        uint64_t threads = p->threads ? p->threads : 1;
+                        uint64_t cpus = now.cpus ? now.cpus : threads;
+
+                        counters_rate(p, snapshot_find(&then, p), now.taken_ns, then.taken_ns,
+                                      100 * (threads < cpus ? threads : cpus), &c);
                 } else {
                         struct proc_sample before[2];
 
                         snapshot_idle(&then, &before[0]);
                         snapshot_total(&then, &before[1]);
                         /* Idle and _Total always existed: no life to fall back on */
-                        counters_rate(p, &before[i - now.count], now.taken_ns, then.taken_ns, &c);
+                        counters_rate(p, &before[i - now.count], now.taken_ns, then.taken_ns,
+                                      100 * (now.cpus ? now.cpus : 1), &c);
                         c.elapsed = now.taken_ns / 1000000000ull;
                 }
                 r = post_sample(req, class_name, p, &c);

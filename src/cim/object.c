@@ -146,10 +146,12 @@ struct cim_object *cim_object_free(struct cim_object *obj)
         if (!obj)
                 return NULL;
         owmi_free(obj->class_name);
-        owmi_free(obj->superclass);
-        for (size_t i = 0; i < obj->derivation_count; i++)
-                owmi_free(obj->derivation[i]);
-        owmi_free(obj->derivation);
+        if (!obj->names_in_block) {
+                owmi_free(obj->superclass);
+                for (size_t i = 0; i < obj->derivation_count; i++)
+                        owmi_free(obj->derivation[i]);
+                owmi_free(obj->derivation);
+        }
         owmi_free(obj->namespace);
         owmi_free(obj->server);
         cim_qualifier_list_release(&obj->qualifiers);
@@ -236,43 +238,89 @@ struct cim_object *cim_object_clone(const struct cim_object *src)
         return obj;
 }
 
+static bool qualifier_names_in_block(const struct cim_qualifier_list *list)
+{
+        for (size_t i = 0; i < list->count; i++)
+                if (!list->items[i].name_in_block)
+                        return false;
+        return true;
+}
+
+/* A copy of a list whose names are in the block from, with names in the
+ * same place of the block to (a copy of from). */
+static int copy_qualifiers_rebased(struct cim_qualifier_list *dst,
+                                   const struct cim_qualifier_list *src, const char *from, char *to)
+{
+        memset(dst, 0, sizeof(*dst));
+        if (!src->count)
+                return 0;
+        dst->items = owmi_calloc(src->count, sizeof(*dst->items));
+        if (!dst->items)
+                return -ENOMEM;
+        dst->alloc = src->count;
+        for (size_t i = 0; i < src->count; i++) {
+                struct cim_qualifier *q = &dst->items[i];
+
+                *q = src->items[i];
+                q->name = to + (src->items[i].name - from);
+                if (cim_value_copy(&q->value, &src->items[i].value) < 0) {
+                        cim_value_init_null(&q->value, CIM_TYPE_NONE, false);
+                        dst->count = i + 1;
+                        return -ENOMEM;
+                }
+                dst->count = i + 1;
+        }
+        return 0;
+}
+
 struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
 {
         struct cim_object *obj;
 
-        if (!proto->string_block)
+        if (!proto->names_in_block)
                 return cim_object_clone(proto);
         for (size_t i = 0; i < proto->prop_count; i++)
-                if (!proto->props[i].names_in_block)
+                if (!proto->props[i].names_in_block ||
+                    !qualifier_names_in_block(&proto->props[i].qualifiers))
                         return cim_object_clone(proto);
+        if (!qualifier_names_in_block(&proto->qualifiers))
+                return cim_object_clone(proto);
         obj = owmi_calloc(1, sizeof(*obj));
         if (!obj)
                 return NULL;
         obj->genus = proto->genus;
         obj->partial = proto->partial;
-        if (strdup_opt(&obj->class_name, proto->class_name) < 0 ||
-            strdup_opt(&obj->superclass, proto->superclass) < 0 ||
-            strdup_opt(&obj->namespace, proto->namespace) < 0 ||
-            strdup_opt(&obj->server, proto->server) < 0 ||
-            copy_derivation(obj, proto->derivation, proto->derivation_count, NULL) < 0 ||
-            cim_qualifier_list_copy(&obj->qualifiers, &proto->qualifiers) < 0)
-                return cim_object_free(obj);
         obj->string_block = owmi_malloc(proto->string_block_size);
-        obj->props = proto->prop_count ? owmi_calloc(proto->prop_count, sizeof(*obj->props)) : NULL;
-        if (!obj->string_block || (proto->prop_count && !obj->props))
+        if (!obj->string_block)
                 return cim_object_free(obj);
         obj->string_block_size = proto->string_block_size;
+        obj->names_in_block = true;
         memcpy(obj->string_block, proto->string_block, proto->string_block_size);
+#define REBASE(s) ((s) ? obj->string_block + ((const char *) (s) - proto->string_block) : NULL)
+        if (proto->derivation_count) {
+                obj->derivation = (char **) (void *) REBASE((const char *) proto->derivation);
+                for (size_t i = 0; i < proto->derivation_count; i++)
+                        obj->derivation[i] = REBASE(proto->derivation[i]);
+                obj->derivation_count = proto->derivation_count;
+        }
+        obj->superclass = REBASE(proto->superclass);
+        if (strdup_opt(&obj->class_name, proto->class_name) < 0 ||
+            strdup_opt(&obj->namespace, proto->namespace) < 0 ||
+            strdup_opt(&obj->server, proto->server) < 0 ||
+            copy_qualifiers_rebased(&obj->qualifiers, &proto->qualifiers, proto->string_block,
+                                    obj->string_block) < 0)
+                return cim_object_free(obj);
+        obj->props = proto->prop_count ? owmi_calloc(proto->prop_count, sizeof(*obj->props)) : NULL;
+        if (proto->prop_count && !obj->props)
+                return cim_object_free(obj);
         obj->prop_alloc = proto->prop_count;
         for (size_t i = 0; i < proto->prop_count; i++) {
                 const struct cim_property *src = &proto->props[i];
                 struct cim_property *p = &obj->props[i];
 
-#define REBASE(s) ((s) ? obj->string_block + ((s) - proto->string_block) : NULL)
                 p->name = REBASE(src->name);
                 p->ref_class = REBASE(src->ref_class);
                 p->class_origin = REBASE(src->class_origin);
-#undef REBASE
                 p->names_in_block = true;
                 p->type = src->type;
                 p->is_array = src->is_array;
@@ -280,9 +328,11 @@ struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
                 p->propagated = src->propagated;
                 obj->prop_count++;
                 if (cim_value_copy(&p->value, &src->value) < 0 ||
-                    cim_qualifier_list_copy(&p->qualifiers, &src->qualifiers) < 0)
+                    copy_qualifiers_rebased(&p->qualifiers, &src->qualifiers, proto->string_block,
+                                            obj->string_block) < 0)
                         return cim_object_free(obj);
         }
+#undef REBASE
         return obj;
 }
 
@@ -336,7 +386,8 @@ static void drop_propagated_qualifiers(struct cim_qualifier_list *list)
                 struct cim_qualifier *q = &list->items[i];
 
                 if (q->propagated) {
-                        owmi_free(q->name);
+                        if (!q->name_in_block)
+                                owmi_free(q->name);
                         cim_value_release(&q->value);
                         continue;
                 }
@@ -509,6 +560,28 @@ static char *block_copy(char **next, const char *s)
         return at;
 }
 
+static size_t qualifier_names_size(const struct cim_qualifier_list *list)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < list->count; i++)
+                n += block_size(list->items[i].name);
+        return n;
+}
+
+/* Move the names of a freshly copied list into the string block. */
+static void move_qualifier_names(struct cim_qualifier_list *list, char **next)
+{
+        for (size_t i = 0; i < list->count; i++) {
+                struct cim_qualifier *q = &list->items[i];
+                char *in_block = block_copy(next, q->name);
+
+                owmi_free(q->name);
+                q->name = in_block;
+                q->name_in_block = true;
+        }
+}
+
 static bool listed(const char *name, const char *const *names, size_t count)
 {
         for (size_t i = 0; i < count; i++)
@@ -528,53 +601,68 @@ struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const 
                                             size_t count)
 {
         struct cim_object *obj = owmi_calloc(1, sizeof(*obj));
+        size_t block = cls->derivation_count * sizeof(char *) + block_size(cls->superclass);
+        char *next;
 
         if (!obj)
                 return NULL;
         obj->genus = CIM_GENUS_INSTANCE;
+        /* the names of the class, its ancestors and every property (an
+         * upper bound of what a partial instance keeps): one allocation,
+         * the derivation's pointers first where they are aligned */
+        for (size_t i = 0; i < cls->derivation_count; i++)
+                block += block_size(cls->derivation[i]);
+        for (size_t i = 0; i < cls->prop_count; i++)
+                block += block_size(cls->props[i].name) + block_size(cls->props[i].ref_class) +
+                         block_size(cls->props[i].class_origin) +
+                         qualifier_names_size(&cls->props[i].qualifiers);
+        block += qualifier_names_size(&cls->qualifiers);
+        obj->string_block = owmi_malloc(block ? block : 1);
+        if (!obj->string_block)
+                return cim_object_free(obj);
+        obj->string_block_size = block ? block : 1;
+        obj->names_in_block = true;
+        next = obj->string_block;
+        if (cls->derivation_count) {
+                obj->derivation = (char **) (void *) next;
+                next += cls->derivation_count * sizeof(char *);
+                for (size_t i = 0; i < cls->derivation_count; i++)
+                        obj->derivation[i] = block_copy(&next, cls->derivation[i]);
+                obj->derivation_count = cls->derivation_count;
+        }
+        obj->superclass = block_copy(&next, cls->superclass);
         if (strdup_opt(&obj->class_name, cls->class_name) < 0 ||
-            strdup_opt(&obj->superclass, cls->superclass) < 0 ||
             strdup_opt(&obj->namespace, cls->namespace) < 0 ||
             strdup_opt(&obj->server, cls->server) < 0 ||
-            copy_derivation(obj, cls->derivation, cls->derivation_count, NULL) < 0 ||
             copy_instance_qualifiers(&obj->qualifiers, &cls->qualifiers, false) < 0)
                 return cim_object_free(obj);
+        move_qualifier_names(&obj->qualifiers, &next);
         if (cls->prop_count) {
-                size_t block = 0;
-                char *next;
-
                 obj->props = owmi_calloc(cls->prop_count, sizeof(*obj->props));
-                /* the names of every property: an upper bound of what a
-                 * partial instance keeps, one allocation either way */
-                for (size_t i = 0; i < cls->prop_count; i++)
-                        block += block_size(cls->props[i].name) + block_size(cls->props[i].ref_class) +
-                                 block_size(cls->props[i].class_origin);
-                obj->string_block = owmi_malloc(block ? block : 1);
-                obj->string_block_size = block ? block : 1;
-                if (!obj->props || !obj->string_block)
+                if (!obj->props)
                         return cim_object_free(obj);
                 obj->prop_alloc = cls->prop_count;
-                next = obj->string_block;
-                for (size_t i = 0; i < cls->prop_count; i++) {
-                        const struct cim_property *cp = &cls->props[i];
-                        struct cim_property *p = &obj->props[obj->prop_count];
+        }
+        for (size_t i = 0; i < cls->prop_count; i++) {
+                const struct cim_property *cp = &cls->props[i];
+                struct cim_property *p = &obj->props[obj->prop_count];
 
-                        if (names && !listed(cp->name, names, count) && !cim_property_is_key(cp))
-                                continue;
-                        /* Key stays on instance properties: it makes the instance's path */
-                        p->type = cp->type;
-                        p->is_array = cp->is_array;
-                        p->array_size = cp->array_size;
-                        p->propagated = cp->propagated;
-                        p->names_in_block = true;
-                        p->name = block_copy(&next, cp->name);
-                        p->ref_class = block_copy(&next, cp->ref_class);
-                        p->class_origin = block_copy(&next, cp->class_origin);
-                        obj->prop_count++;
-                        if (cim_value_copy(&p->value, &cp->value) < 0 ||
-                            copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
-                                return cim_object_free(obj);
-                }
+                if (names && !listed(cp->name, names, count) && !cim_property_is_key(cp))
+                        continue;
+                /* Key stays on instance properties: it makes the instance's path */
+                p->type = cp->type;
+                p->is_array = cp->is_array;
+                p->array_size = cp->array_size;
+                p->propagated = cp->propagated;
+                p->names_in_block = true;
+                p->name = block_copy(&next, cp->name);
+                p->ref_class = block_copy(&next, cp->ref_class);
+                p->class_origin = block_copy(&next, cp->class_origin);
+                obj->prop_count++;
+                if (cim_value_copy(&p->value, &cp->value) < 0 ||
+                    copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
+                        return cim_object_free(obj);
+                move_qualifier_names(&p->qualifiers, &next);
         }
         obj->partial = names != NULL;
         /* Methods belong to the class; an instance reaches them through it. */

@@ -67,9 +67,11 @@ struct cim_object {
         struct cim_property *props;
         size_t prop_count;
         size_t prop_alloc;
-        char *string_block;       /* spawned instances: their properties' names, in
-                                     one allocation instead of three per property */
+        char *string_block;       /* spawned instances: the ancestors' and the
+                                     properties' names in one allocation */
         size_t string_block_size;
+        bool names_in_block;      /* superclass and derivation live there (not to
+                                     be freed one by one; class_name is its own) */
         struct cim_method *methods;
         size_t method_count;
         size_t method_alloc;

@@ -18,7 +18,8 @@ void cim_qualifier_list_release(struct cim_qualifier_list *list)
         if (!list)
                 return;
         for (size_t i = 0; i < list->count; i++) {
-                owmi_free(list->items[i].name);
+                if (!list->items[i].name_in_block)
+                        owmi_free(list->items[i].name);
                 cim_value_release(&list->items[i].value);
         }
         owmi_free(list->items);
@@ -39,6 +40,7 @@ int cim_qualifier_list_copy(struct cim_qualifier_list *dst, const struct cim_qua
                 struct cim_qualifier *q = &tmp.items[i];
 
                 *q = src->items[i];
+                q->name_in_block = false;
                 q->name = owmi_strdup(src->items[i].name);
                 if (!q->name || cim_value_copy(&q->value, &src->items[i].value) < 0) {
                         if (q->name)
@@ -94,7 +96,8 @@ bool cim_qualifier_list_remove(struct cim_qualifier_list *list, const char *name
         if (!q)
                 return false;
         idx = (size_t) (q - list->items);
-        owmi_free(q->name);
+        if (!q->name_in_block)
+                owmi_free(q->name);
         cim_value_release(&q->value);
         memmove(q, q + 1, (list->count - idx - 1) * sizeof(*q));
         list->count--;
@@ -112,7 +115,7 @@ int cim_qualifier_list_inherit(struct cim_qualifier_list *dst, const struct cim_
                 struct cim_qualifier *q = &dst->items[i];
 
                 if (q->flavor & CIM_FLAVOR_RESTRICTED) {
-                        owmi_free(q->name);
+                        owmi_free(q->name);     /* a fresh copy: never in a block */
                         cim_value_release(&q->value);
                         continue;
                 }

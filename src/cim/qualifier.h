@@ -43,6 +43,8 @@ struct cim_qualifier {
         struct cim_value value;
         uint32_t flavor;           /* enum cim_flavor */
         bool propagated;           /* inherited from the superclass, not set here */
+        bool name_in_block;        /* name lives in a spawned instance's string
+                                      block (cim_object), not freed on its own */
 };
 
 struct cim_qualifier_list {
