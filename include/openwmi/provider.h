@@ -160,6 +160,9 @@ struct owmi_host {
          * end (so a loop stops there), -EINVAL for another type. */
         int (*get_string_at)(const owmi_instance *inst, const char *name, size_t index,
                              const char **ret);
+        /* A timestamp: microseconds since 1970 UTC; -EINVAL for an interval,
+         * a timestamp with wildcards, or another type. */
+        int (*get_datetime)(const owmi_instance *inst, const char *name, int64_t *ret_unix_usec);
 };
 
 /* What a provider offers; unused entries are NULL (the object manager then

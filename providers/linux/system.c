@@ -585,14 +585,70 @@ static uint32_t os_force(int how)
         return OS_SUCCESS; /* not reached for a reboot or power off */
 }
 
+/* A method called on an instance: is it this system's?  0, or the error. */
+static int os_check_target(owmi_request *req, const owmi_instance *target)
+{
+        const char *name;
+        struct sys_os_release os;
+        char root[PATH_MAX], boot[PATH_MAX], mine[PATH_MAX + 300];
+
+        if (!target)
+                return 0;
+        os_read_release(&os);
+        os_root_devices(root, sizeof(root), boot, sizeof(boot));
+        os_name(&os, root, mine, sizeof(mine));
+        if (linux_host->get_string(target, "Name", &name) < 0 || strcasecmp(name, mine) != 0)
+                return linux_host->error(req, OWMI_E_NOT_FOUND, "the operating system is '%s'", mine);
+        return 0;
+}
+
+/* SetDateTime: the clock, set by the provider for a caller who enabled and
+ * holds SeSystemtimePrivilege (CAP_SYS_TIME). */
+static int os_set_date_time(owmi_request *req, const owmi_instance *target,
+                            const owmi_instance *in, owmi_instance *out)
+{
+        const struct owmi_host *h = linux_host;
+        struct timespec ts;
+        int64_t usec;
+        uint32_t rv;
+        int r;
+
+        if (!h->caller_privilege(req, "SeSystemtimePrivilege"))
+                return h->error(req, OWMI_E_PRIVILEGE_NOT_HELD,
+                                "SetDateTime needs SeSystemtimePrivilege, enabled by the client and "
+                                "held by its user (CAP_SYS_TIME)");
+        r = os_check_target(req, target);
+        if (r < 0)
+                return r;
+        if (!in || h->get_datetime(in, "LocalDateTime", &usec) < 0)
+                return h->set_uint(out, "ReturnValue", OS_INVALID_PARAMETER);
+        ts.tv_sec = (time_t) (usec / 1000000);
+        ts.tv_nsec = (long) (usec % 1000000) * 1000;
+        if (ts.tv_nsec < 0) {
+                ts.tv_sec--;
+                ts.tv_nsec += 1000000000;
+        }
+        if (clock_settime(CLOCK_REALTIME, &ts) == 0)
+                rv = OS_SUCCESS;
+        else
+                rv = errno == EPERM ? OS_PRIVILEGE_NOT_HELD :
+                     errno == EINVAL ? OS_INVALID_PARAMETER : OS_FAILED;
+        h->log(OWMI_LOG_INFO, "Win32_OperatingSystem.SetDateTime by uid %u: %u",
+               (unsigned) h->caller_uid(req), rv);
+        return h->set_uint(out, "ReturnValue", rv);
+}
+
 static int os_exec_method(owmi_request *req, const char *class_name, const owmi_instance *target,
                           const char *method, const owmi_instance *in, owmi_instance *out)
 {
         const struct owmi_host *h = linux_host;
         int64_t flags;
         uint32_t rv;
+        int r;
 
         (void) class_name;
+        if (strcasecmp(method, "SetDateTime") == 0)
+                return os_set_date_time(req, target, in, out);
         if (strcasecmp(method, "Reboot") == 0)
                 flags = OS_REBOOT;
         else if (strcasecmp(method, "Shutdown") == 0)
@@ -609,17 +665,9 @@ static int os_exec_method(owmi_request *req, const char *class_name, const owmi_
                 return h->error(req, OWMI_E_PRIVILEGE_NOT_HELD,
                                 "%s needs SeShutdownPrivilege, enabled by the client and held by "
                                 "its user (CAP_SYS_BOOT)", method);
-        if (target) {
-                const char *name;
-                struct sys_os_release os;
-                char root[PATH_MAX], boot[PATH_MAX], mine[PATH_MAX + 300];
-
-                os_read_release(&os);
-                os_root_devices(root, sizeof(root), boot, sizeof(boot));
-                os_name(&os, root, mine, sizeof(mine));
-                if (h->get_string(target, "Name", &name) < 0 || strcasecmp(name, mine) != 0)
-                        return h->error(req, OWMI_E_NOT_FOUND, "the operating system is '%s'", mine);
-        }
+        r = os_check_target(req, target);
+        if (r < 0)
+                return r;
         if (flags < 0 && (!in || h->get_sint(in, "Flags", &flags) < 0))
                 return h->set_uint(out, "ReturnValue", OS_INVALID_PARAMETER);
         switch (flags & ~(int64_t) OS_FORCE) {
@@ -640,8 +688,8 @@ static int os_exec_method(owmi_request *req, const char *class_name, const owmi_
                 rv = OS_INVALID_PARAMETER;
                 break;
         }
-        h->log(OWMI_LOG_INFO, "Win32_OperatingSystem.%s (flags %lld) by uid 0: %u", method,
-               (long long) flags, rv);
+        h->log(OWMI_LOG_INFO, "Win32_OperatingSystem.%s (flags %lld) by uid %u: %u", method,
+               (long long) flags, (unsigned) h->caller_uid(req), rv);
         return h->set_uint(out, "ReturnValue", rv);
 }
 
@@ -967,6 +1015,104 @@ static int cs_get(owmi_request *req, const owmi_instance *keys)
                                          linux_host_name());
         r = cs_post(req);
         return r < 0 ? r : 0;
+}
+
+/* Rename's Win32 error codes */
+enum {
+        RENAME_ACCESS_DENIED = 5,       /* ERROR_ACCESS_DENIED */
+        RENAME_WRITE_PROTECT = 19,      /* ERROR_WRITE_PROTECT */
+        RENAME_DISK_FULL = 112,         /* ERROR_DISK_FULL */
+};
+
+/* A host name label: letters, digits and '-' inside, 1 to 63 of them. */
+static bool cs_valid_host_name(const char *name)
+{
+        size_t n = name ? strlen(name) : 0;
+
+        if (n == 0 || n > 63 || name[0] == '-' || name[n - 1] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) name[i]) && name[i] != '-')
+                        return false;
+        return true;
+}
+
+static uint32_t cs_errno_code(int e)
+{
+        switch (e) {
+        case EACCES: case EPERM:
+                return RENAME_ACCESS_DENIED;
+        case EROFS:
+                return RENAME_WRITE_PROTECT;
+        case ENOSPC: case EDQUOT:
+                return RENAME_DISK_FULL;
+        default:
+                return OS_FAILED;
+        }
+}
+
+/* /etc/hostname holds name from now on: written beside it and renamed
+ * over it, so a crash leaves the old name or the new, never half; where
+ * it is a mount point of its own (containers), rewritten in place. */
+static uint32_t cs_write_host_name(const char *name)
+{
+        char tmp[] = "/etc/.hostname.owmi-XXXXXX";
+        size_t len = strlen(name);
+        int fd = mkostemp(tmp, O_CLOEXEC), e;
+        bool ok;
+
+        if (fd < 0)
+                return cs_errno_code(errno);
+        ok = fchmod(fd, 0644) == 0 && write(fd, name, len) == (ssize_t) len &&
+             write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+        e = errno;
+        close(fd);
+        if (ok && rename(tmp, "/etc/hostname") == 0)
+                return OS_SUCCESS;
+        if (ok)
+                e = errno;
+        unlink(tmp);
+        if (ok && e == EBUSY) {
+                fd = open("/etc/hostname", O_WRONLY | O_TRUNC | O_CLOEXEC);
+                if (fd < 0)
+                        return cs_errno_code(errno);
+                ok = write(fd, name, len) == (ssize_t) len && write(fd, "\n", 1) == 1 &&
+                     fsync(fd) == 0;
+                e = errno;
+                close(fd);
+                return ok ? OS_SUCCESS : cs_errno_code(e);
+        }
+        return cs_errno_code(e);
+}
+
+static int cs_exec_method(owmi_request *req, const char *class_name, const owmi_instance *target,
+                          const char *method, const owmi_instance *in, owmi_instance *out)
+{
+        const struct owmi_host *h = linux_host;
+        const char *current, *name = NULL;
+        uint32_t rv;
+
+        (void) class_name;
+        if (strcasecmp(method, "Rename") != 0)
+                return h->error(req, OWMI_E_INVALID_METHOD, "Win32_ComputerSystem has no method '%s'",
+                                method);
+        if (!target || h->get_string(target, "Name", &current) < 0)
+                return h->error(req, OWMI_E_INVALID_METHOD_PARAMETERS,
+                                "Rename is called on the computer");
+        if (strcasecmp(current, linux_host_name()) != 0)
+                return h->error(req, OWMI_E_NOT_FOUND, "this computer is '%s'", linux_host_name());
+        /* the host name is root's to change, as hostnamectl would insist */
+        if (h->caller_uid(req) != 0)
+                return h->set_uint(out, "ReturnValue", RENAME_ACCESS_DENIED);
+        /* Password and UserName are a domain's credentials: this machine
+         * joins no domain, so they have nothing to open */
+        if (in)
+                h->get_string(in, "Name", &name);
+        if (!cs_valid_host_name(name))
+                return h->set_uint(out, "ReturnValue", OS_INVALID_PARAMETER);
+        rv = cs_write_host_name(name);
+        h->log(OWMI_LOG_INFO, "Win32_ComputerSystem.Rename to '%s': %u", name, rv);
+        return h->set_uint(out, "ReturnValue", rv);
 }
 
 /* ---- Win32_Processor ----------------------------------------------------- */
@@ -1526,7 +1672,8 @@ static int env_get(owmi_request *req, const owmi_instance *keys)
 const struct linux_class linux_system_classes[] = {
         { .name = "Win32_OperatingSystem", .enumerate = os_enumerate, .get = os_get,
           .exec_method = os_exec_method },
-        { .name = "Win32_ComputerSystem", .enumerate = cs_enumerate, .get = cs_get },
+        { .name = "Win32_ComputerSystem", .enumerate = cs_enumerate, .get = cs_get,
+          .exec_method = cs_exec_method },
         { .name = "Win32_Processor", .enumerate = cpu_enumerate, .get = cpu_get },
         { .name = "Win32_Environment", .enumerate = env_enumerate, .get = env_get },
         { .name = NULL },

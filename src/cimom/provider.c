@@ -429,6 +429,18 @@ static int host_get_string_at(const owmi_instance *inst, const char *name, size_
         return 0;
 }
 
+static int host_get_datetime(const owmi_instance *inst, const char *name, int64_t *ret)
+{
+        const struct cim_value *v;
+        int r = get_value(inst, name, &v);
+
+        if (r < 0)
+                return r;
+        if (v->type != CIM_TYPE_DATETIME || v->v.datetime.interval)
+                return -EINVAL;
+        return cim_datetime_to_unix_usec(&v->v.datetime, ret) < 0 ? -EINVAL : 0;
+}
+
 static int host_get_uint(const owmi_instance *inst, const char *name, uint64_t *ret)
 {
         const struct cim_value *v;
@@ -666,6 +678,7 @@ static const struct owmi_host host_api = {
         .caller_privilege = host_caller_privilege,
         .get_object = host_get_object,
         .get_string_at = host_get_string_at,
+        .get_datetime = host_get_datetime,
         .error = host_error,
         .log = host_log,
         .event_new = host_event_new,

@@ -865,6 +865,169 @@ static void test_tutorial_introspection(void **state)
         cim_object_free(cls);
 }
 
+/* ---- methods that change the machine -------------------------------------- */
+
+/* A caller of uid with these privileges enabled and capabilities held. */
+static struct cimom_ns *open_as(uid_t uid, owmi_privileges enabled, uint64_t capabilities)
+{
+        struct cimom_caller caller;
+        struct cimom_ns *h = NULL;
+        struct owmi_error err = { 0 };
+
+        cimom_caller_self(&caller);
+        caller.uid = uid;
+        caller.privileges = enabled;
+        caller.capabilities = capabilities;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        return h;
+}
+
+static int call(struct cimom_ns *h, const char *path, const char *method, struct cim_object *in,
+                struct owmi_error *err, uint64_t *ret_value)
+{
+        struct cim_object *out = NULL;
+        int r = cimom_exec_method(h, path, method, in, &out, err);
+
+        if (r >= 0)
+                *ret_value = u64(out, "ReturnValue");
+        cim_object_free(out);
+        return r;
+}
+
+/* SetDateTime needs SeSystemtimePrivilege enabled and CAP_SYS_TIME held;
+ * a caller with both and no LocalDateTime gets 87 (the clock is never
+ * touched here: that would disturb the machine). */
+static void test_set_date_time_guarded(void **state)
+{
+        const owmi_privileges systemtime = (owmi_privileges) 1 << privilege_lookup("Systemtime");
+        const uint64_t cap_sys_time = UINT64_C(1) << 25;
+        struct owmi_error err = { 0 };
+        struct rows r = { 0 };
+        struct cimom_ns *h;
+        char path[1024];
+        uint64_t rv = 0;
+
+        (void) state;
+        query("SELECT Name FROM Win32_OperatingSystem", &r);
+        snprintf(path, sizeof(path), "Win32_OperatingSystem.Name=\"%s\"", str(r.obj[0], "Name"));
+        rows_free(&r);
+        h = open_as(0, 0, cap_sys_time);
+        assert_true(call(h, path, "SetDateTime", NULL, &err, &rv) < 0);
+        assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
+        assert_non_null(strstr(err.message, "enable"));
+        cimom_ns_close(h);
+        h = open_as(65534, systemtime, 0);
+        assert_true(call(h, path, "SetDateTime", NULL, &err, &rv) < 0);
+        assert_int_equal(err.code, OWMI_E_PRIVILEGE_NOT_HELD);
+        assert_non_null(strstr(err.message, "does not hold"));
+        cimom_ns_close(h);
+        h = open_as(65534, systemtime, cap_sys_time);
+        assert_int_equal(call(h, path, "SetDateTime", NULL, &err, &rv), 0);
+        assert_int_equal(rv, 87);
+        cimom_ns_close(h);
+        /* the tutorial's T21 and T22: the computer's methods, and the
+         * operating system's with the privileges they need */
+        {
+                struct cim_object *cls = NULL;
+                const struct cim_qualifier *q;
+                const struct cim_method *m;
+
+                assert_int_equal(cimom_get_object(ns, "Win32_ComputerSystem", &cls, &err), 0);
+                assert_non_null(cim_object_find_method(cls, "Rename"));
+                cim_object_free(cls);
+                assert_int_equal(cimom_get_object(ns, "Win32_OperatingSystem", &cls, &err), 0);
+                m = cim_object_find_method(cls, "SetDateTime");
+                assert_non_null(m);
+                q = cim_qualifier_list_find(&m->qualifiers, "Privileges");
+                assert_non_null(q);
+                assert_string_equal(q->value.v.items[0].v.string, "SeSystemtimePrivilege");
+                cim_object_free(cls);
+        }
+}
+
+static char etc_copy[PATH_MAX];
+static bool etc_mounted;
+
+static int etc_teardown(void **state)
+{
+        (void) state;
+        if (etc_mounted && umount2("/etc", MNT_DETACH) == 0)
+                etc_mounted = false;
+        return 0;
+}
+
+/* Rename writes the static host name: tried on a copy of /etc bound over
+ * /etc in this test's own mount namespace, so the machine keeps its name. */
+static void test_rename_computer(void **state)
+{
+        struct cim_object *in;
+        struct owmi_error err = { 0 };
+        struct cimom_ns *root, *nobody;
+        char path[512], text[128], file[PATH_MAX + 16];
+        struct cim_property *p;
+        uint64_t rv = 0;
+        FILE *f;
+
+        (void) state;
+        snprintf(path, sizeof(path), "Win32_ComputerSystem.Name=\"%s\"", host);
+        in = cim_object_new_class("__PARAMETERS", NULL);
+        in->genus = CIM_GENUS_INSTANCE;
+        p = cim_object_add_property(in, "Name");
+        p->type = CIM_TYPE_STRING;
+        assert_int_equal(cim_value_set_string(&p->value, CIM_TYPE_STRING, "owmi-renamed"), 0);
+        /* anyone but root: access denied, nothing written */
+        nobody = open_as(65534, 0, 0);
+        assert_int_equal(call(nobody, path, "Rename", in, &err, &rv), 0);
+        assert_int_equal(rv, 5);
+        cimom_ns_close(nobody);
+        if (!private_mounts) {
+                cim_object_free(in);
+                print_message("no mount namespace of our own: Rename as root skipped\n");
+                skip();
+        }
+        root = open_as(0, 0, 0);
+        snprintf(etc_copy, sizeof(etc_copy), "%s/etc", test_dir);
+        assert_int_equal(mkdir(etc_copy, 0755), 0);
+        snprintf(file, sizeof(file), "%s/hostname", etc_copy);
+        f = fopen(file, "w");
+        assert_non_null(f);
+        fputs("before\n", f);
+        fclose(f);
+        assert_int_equal(mount(etc_copy, "/etc", NULL, MS_BIND, NULL), 0);
+        etc_mounted = true;
+        assert_int_equal(call(root, path, "Rename", in, &err, &rv), 0);
+        assert_int_equal(rv, 0);
+        f = fopen("/etc/hostname", "r");
+        assert_non_null(f);
+        assert_non_null(fgets(text, sizeof(text), f));
+        fclose(f);
+        assert_string_equal(text, "owmi-renamed\n");
+        /* not a host name: 87, and the file keeps what it had */
+        assert_int_equal(cim_value_set_string(&p->value, CIM_TYPE_STRING, "bad_name!"), 0);
+        assert_int_equal(call(root, path, "Rename", in, &err, &rv), 0);
+        assert_int_equal(rv, 87);
+        f = fopen("/etc/hostname", "r");
+        assert_non_null(f);
+        assert_non_null(fgets(text, sizeof(text), f));
+        fclose(f);
+        assert_string_equal(text, "owmi-renamed\n");
+        /* no stray temporary file beside it */
+        {
+                DIR *d = opendir("/etc");
+                struct dirent *e;
+                size_t entries = 0;
+
+                assert_non_null(d);
+                while ((e = readdir(d)))
+                        entries += e->d_name[0] != '.' || strncmp(e->d_name, ".hostname", 9) == 0;
+                closedir(d);
+                assert_int_equal(entries, 1);
+        }
+        etc_teardown(NULL);
+        cimom_ns_close(root);
+        cim_object_free(in);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -879,6 +1042,8 @@ int main(void)
                 cmocka_unit_test_teardown(test_tmpfs_disk, disks_teardown),
                 cmocka_unit_test_teardown(test_hung_mount, disks_teardown),
                 cmocka_unit_test(test_tutorial_introspection),
+                cmocka_unit_test(test_set_date_time_guarded),
+                cmocka_unit_test_teardown(test_rename_computer, etc_teardown),
         };
 
         /* our mounts stay ours: a namespace of our own, before any thread
