@@ -5,7 +5,8 @@
 set -eu
 
 packages="build-essential meson ninja-build pkg-config python3 libsqlite3-dev libcmocka-dev
-clang libclang-rt-14-dev llvm sqlite3 python3-pytest libsystemd-dev dbus-daemon"
+clang libclang-rt-14-dev llvm sqlite3 python3-pytest libsystemd-dev dbus-daemon
+systemd-journal-remote"
 
 missing=""
 for p in $packages; do

@@ -2,15 +2,25 @@
 /*
  * logevent.c: Win32_NTLogEvent from the logs this machine has.
  *
- * "System" holds the kernel's log, read from /dev/kmsg (its records carry
- * priority, sequence number and a monotonic timestamp; the sequence number
- * is the RecordNumber, and the boot time turns the timestamp into a date),
- * followed by the syslog text file (/var/log/syslog or /var/log/messages),
+ * Where systemd-journald keeps a journal (sd-journal finds entries in
+ * /var/log/journal or /run/log/journal), it is the source and nothing
+ * else is read (it holds the kernel's and syslog's messages already):
+ * entries of the auth and authpriv facilities (4, 10) make the "Security"
+ * log, the others "System"; RecordNumber is the entry's sequence number
+ * (its low 32 bits), Type comes from PRIORITY, SourceName is
+ * SYSLOG_IDENTIFIER (else _COMM) and the times are the entry's realtime
+ * timestamp.
+ *
+ * Otherwise "System" holds the kernel's log, read from /dev/kmsg (its
+ * records carry priority, sequence number and a monotonic timestamp; the
+ * sequence number is the RecordNumber, and the boot time turns the
+ * timestamp into a date), followed by the syslog text file
+ * (/var/log/syslog or /var/log/messages),
  * and "Security" the authentication log (/var/log/auth.log or secure),
  * whose records are numbered by line.  OWMI_LOG_DIR names another folder
  * than /var/log (for tests).  Text lines carry no priority: they are
- * "Information" unless their words say error or warning.  The systemd
- * journal is not read yet (no machine this is tested on writes one).
+ * "Information" unless their words say error or warning.  With
+ * OWMI_LOG_DIR set, the journal is looked for in its journal/ folder.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +32,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-journal.h>
 
 #include "linux.h"
 
@@ -177,14 +189,138 @@ static int text_log(owmi_request *req, const char *logfile, const char *const *n
         return r;
 }
 
+/* ---- the journal ---------------------------------------------------------- */
+
+#define JOURNAL_FIELD_MAX 65536
+
+/* The journal of this machine (or of OWMI_LOG_DIR/journal), positioned
+ * before its first entry; NULL when there is none with entries. */
+static sd_journal *journal_open(void)
+{
+        const char *dir = getenv("OWMI_LOG_DIR");
+        sd_journal *j = NULL;
+        int r;
+
+        if (dir && dir[0]) {
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "%s/journal", dir);
+                r = sd_journal_open_directory(&j, path, 0);
+        } else {
+                r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        }
+        if (r < 0)
+                return NULL;
+        sd_journal_set_data_threshold(j, JOURNAL_FIELD_MAX);
+        if (sd_journal_next(j) <= 0) {
+                sd_journal_close(j);
+                return NULL;
+        }
+        sd_journal_seek_head(j);
+        return j;
+}
+
+/* A field of the current entry, NUL-terminated in buf ("" if absent). */
+static const char *journal_field(sd_journal *j, const char *field, char *buf, size_t size)
+{
+        size_t flen = strlen(field), len;
+        const void *data;
+
+        buf[0] = '\0';
+        if (sd_journal_get_data(j, field, &data, &len) < 0 || len <= flen + 1)
+                return buf;
+        len -= flen + 1;
+        if (len >= size)
+                len = size - 1;
+        memcpy(buf, (const char *) data + flen + 1, len);
+        buf[len] = '\0';
+        return buf;
+}
+
+/* The entry's sequence number: the "i=" of its cursor (hexadecimal);
+ * sd_journal_get_seqnum is newer than Debian 12's libsystemd. */
+static bool journal_seqnum(sd_journal *j, uint64_t *ret)
+{
+        char *cursor = NULL, *at, *end;
+        bool ok = false;
+
+        if (sd_journal_get_cursor(j, &cursor) < 0)
+                return false;
+        at = strstr(cursor, ";i=");
+        if (at) {
+                errno = 0;
+                *ret = strtoull(at + 3, &end, 16);
+                ok = errno == 0 && end != at + 3 && (*end == ';' || !*end);
+        }
+        free(cursor);
+        return ok;
+}
+
+static bool is_security_facility(const char *facility)
+{
+        return strcmp(facility, "4") == 0 || strcmp(facility, "10") == 0;
+}
+
+/* Post the journal's entries of logfile ("System", "Security" or NULL for
+ * both); want >= 0 posts only that RecordNumber.  1 if want was found. */
+static int journal_log(owmi_request *req, sd_journal *j, const char *logfile, long want)
+{
+        char *message = malloc(JOURNAL_FIELD_MAX);
+        char source[256], number[32], facility[16];
+        int r = 0, found = 0;
+
+        if (!message)
+                return linux_host->error(req, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        SD_JOURNAL_FOREACH(j) {
+                const char *log;
+                uint64_t seqnum = 0, usec = 0;
+                unsigned priority;
+
+                if (!journal_seqnum(j, &seqnum))
+                        continue;
+                if (want >= 0 && (uint32_t) seqnum != (uint32_t) want)
+                        continue;
+                log = is_security_facility(journal_field(j, "SYSLOG_FACILITY", facility,
+                                                         sizeof(facility))) ? "Security" : "System";
+                if (logfile && strcasecmp(log, logfile) != 0)
+                        continue;
+                journal_field(j, "PRIORITY", number, sizeof(number));
+                priority = number[0] >= '0' && number[0] <= '7' && !number[1] ?
+                           (unsigned) (number[0] - '0') : 6;
+                if (!journal_field(j, "SYSLOG_IDENTIFIER", source, sizeof(source))[0] &&
+                    !journal_field(j, "_COMM", source, sizeof(source))[0])
+                        snprintf(source, sizeof(source), "journal");
+                journal_field(j, "MESSAGE", message, JOURNAL_FIELD_MAX);
+                sd_journal_get_realtime_usec(j, &usec);
+                r = post_record(req, log, (uint32_t) seqnum, priority, (int64_t) usec, source,
+                                message);
+                if (want >= 0) {
+                        found = 1;
+                        break;
+                }
+                if (r != 0)
+                        break;
+        }
+        free(message);
+        return r < 0 ? r : found;
+}
+
+/* ---- text files ------------------------------------------------------------ */
+
 static const char *const system_files[] = { "syslog", "messages", NULL };
 static const char *const security_files[] = { "auth.log", "secure", NULL };
 
 static int logevent_enumerate(owmi_request *req, const char *class_name)
 {
+        sd_journal *j = journal_open();
         int r;
 
         (void) class_name;
+        if (j) {
+                r = journal_log(req, j, NULL, -1);
+                sd_journal_close(j);
+                return r < 0 ? r : 0;
+        }
         r = kernel_log(req, -1);
         if (r == 0)
                 r = text_log(req, "System", system_files, -1);
@@ -197,11 +333,19 @@ static int logevent_get(owmi_request *req, const owmi_instance *keys)
 {
         const char *logfile;
         uint64_t number;
+        sd_journal *j;
 
         if (linux_host->get_string(keys, "Logfile", &logfile) < 0 ||
             linux_host->get_uint(keys, "RecordNumber", &number) < 0)
                 return linux_host->error(req, OWMI_E_INVALID_OBJECT_PATH,
                                          "Logfile and RecordNumber are needed");
+        j = journal_open();
+        if (j) {
+                int r = number <= UINT32_MAX ? journal_log(req, j, logfile, (long) number) : 0;
+
+                sd_journal_close(j);
+                return r < 0 ? r : 0;
+        }
         if (strcasecmp(logfile, "System") == 0)
                 return number < TEXT_RECORD_BASE ? kernel_log(req, (long) number) :
                                                    text_log(req, "System", system_files, (long) number);
