@@ -481,7 +481,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
 
         if (!b.inst)
                 return h->error(ctx->req, OWMI_E_OUT_OF_MEMORY, "cannot make a Win32_Process");
-        snprintf(handle, sizeof(handle), "%d", (int) p->pid);
+        procfs_format_pid(p->pid, handle);
         put_string(&b, "Handle", handle);
         put_uint(&b, "ProcessId", (uint64_t) p->pid);
         if (ctx_wants(ctx, PROP_CS_NAME))

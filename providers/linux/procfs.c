@@ -47,13 +47,33 @@ long procfs_ticks(void)
 /* Read /proc/<pid>/<name> (relative to proc_fd) into buf, NUL-terminated:
  * the length, or a negative errno.  One read is enough: the kernel makes
  * these files whole, and buf is far larger than they are. */
+size_t procfs_format_pid(pid_t pid, char *out)
+{
+        char digits[12];
+        size_t n = 0, len;
+        unsigned v = (unsigned) pid;
+
+        do
+                digits[n++] = (char) ('0' + v % 10);
+        while ((v /= 10) && n < sizeof(digits));
+        for (len = 0; len < n; len++)
+                out[len] = digits[n - 1 - len];
+        out[len] = '\0';
+        return len;
+}
+
 long procfs_read(int proc_fd, pid_t pid, const char *name, char *buf, size_t size)
 {
         char path[48];
+        size_t len = procfs_format_pid(pid, path), name_len = strlen(name);
         ssize_t n;
         int fd;
 
-        snprintf(path, sizeof(path), "%d/%s", (int) pid, name);
+        /* "<pid>/<name>" without printf: this runs for every file read */
+        if (len + 1 + name_len >= sizeof(path))
+                return -ENAMETOOLONG;
+        path[len] = '/';
+        memcpy(path + len + 1, name, name_len + 1);
         fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;

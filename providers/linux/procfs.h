@@ -58,6 +58,9 @@ static inline bool procfs_gone(long r)
         return r == -ENOENT || r == -ESRCH;
 }
 
+/* pid in decimal into out (room for 12): its length. */
+size_t procfs_format_pid(pid_t pid, char *out);
+
 /* A pid as /proc names it (canonical decimal), or 0. */
 pid_t procfs_parse_pid(const char *s);
 

@@ -247,16 +247,18 @@ static bool qualifier_names_in_block(const struct cim_qualifier_list *list)
 }
 
 /* A copy of a list whose names are in the block from, with names in the
- * same place of the block to (a copy of from). */
+ * same place of the block to (a copy of from), and its items at *items
+ * (advanced past them), also in that block. */
 static int copy_qualifiers_rebased(struct cim_qualifier_list *dst,
-                                   const struct cim_qualifier_list *src, const char *from, char *to)
+                                   const struct cim_qualifier_list *src, const char *from, char *to,
+                                   struct cim_qualifier **items)
 {
         memset(dst, 0, sizeof(*dst));
         if (!src->count)
                 return 0;
-        dst->items = owmi_calloc(src->count, sizeof(*dst->items));
-        if (!dst->items)
-                return -ENOMEM;
+        dst->items = *items;
+        *items += src->count;
+        dst->items_in_block = true;
         dst->alloc = src->count;
         for (size_t i = 0; i < src->count; i++) {
                 struct cim_qualifier *q = &dst->items[i];
@@ -276,6 +278,8 @@ static int copy_qualifiers_rebased(struct cim_qualifier_list *dst,
 struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
 {
         struct cim_object *obj;
+        struct cim_qualifier *items;
+        size_t strings, qualifier_count;
 
         if (!proto->names_in_block)
                 return cim_object_clone(proto);
@@ -290,9 +294,17 @@ struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
                 return NULL;
         obj->genus = proto->genus;
         obj->partial = proto->partial;
-        obj->string_block = owmi_malloc(proto->string_block_size);
+        /* the names, then (aligned) the qualifiers' items of the instance
+         * and of every property: one allocation for all of them */
+        strings = (proto->string_block_size + _Alignof(struct cim_qualifier) - 1) /
+                  _Alignof(struct cim_qualifier) * _Alignof(struct cim_qualifier);
+        qualifier_count = proto->qualifiers.count;
+        for (size_t i = 0; i < proto->prop_count; i++)
+                qualifier_count += proto->props[i].qualifiers.count;
+        obj->string_block = owmi_malloc(strings + qualifier_count * sizeof(struct cim_qualifier));
         if (!obj->string_block)
                 return cim_object_free(obj);
+        items = (struct cim_qualifier *) (void *) (obj->string_block + strings);
         obj->string_block_size = proto->string_block_size;
         obj->names_in_block = true;
         memcpy(obj->string_block, proto->string_block, proto->string_block_size);
@@ -308,7 +320,7 @@ struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
             strdup_opt(&obj->namespace, proto->namespace) < 0 ||
             strdup_opt(&obj->server, proto->server) < 0 ||
             copy_qualifiers_rebased(&obj->qualifiers, &proto->qualifiers, proto->string_block,
-                                    obj->string_block) < 0)
+                                    obj->string_block, &items) < 0)
                 return cim_object_free(obj);
         obj->props = proto->prop_count ? owmi_calloc(proto->prop_count, sizeof(*obj->props)) : NULL;
         if (proto->prop_count && !obj->props)
@@ -329,7 +341,7 @@ struct cim_object *cim_object_spawn_like(const struct cim_object *proto)
                 obj->prop_count++;
                 if (cim_value_copy(&p->value, &src->value) < 0 ||
                     copy_qualifiers_rebased(&p->qualifiers, &src->qualifiers, proto->string_block,
-                                            obj->string_block) < 0)
+                                            obj->string_block, &items) < 0)
                         return cim_object_free(obj);
         }
 #undef REBASE

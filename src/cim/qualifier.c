@@ -22,7 +22,8 @@ void cim_qualifier_list_release(struct cim_qualifier_list *list)
                         owmi_free(list->items[i].name);
                 cim_value_release(&list->items[i].value);
         }
-        owmi_free(list->items);
+        if (!list->items_in_block)
+                owmi_free(list->items);
         memset(list, 0, sizeof(*list));
 }
 
@@ -73,6 +74,17 @@ int cim_qualifier_list_set(struct cim_qualifier_list *list, const char *name,
                 q->flavor = flavor;
                 q->propagated = false;
                 return 0;
+        }
+        if (list->items_in_block) {
+                /* the block cannot grow: the items move to an array of their own */
+                struct cim_qualifier *own = owmi_calloc(list->count + 1, sizeof(*own));
+
+                if (!own)
+                        return -ENOMEM;
+                memcpy(own, list->items, list->count * sizeof(*own));
+                list->items = own;
+                list->alloc = list->count + 1;
+                list->items_in_block = false;
         }
         if (OWMI_GROW(list->items, list->alloc, list->count + 1) < 0)
                 return -ENOMEM;

@@ -51,6 +51,8 @@ struct cim_qualifier_list {
         struct cim_qualifier *items;
         size_t count;
         size_t alloc;
+        bool items_in_block;       /* items live in a spawned instance's string
+                                      block: moved out before the list grows */
 };
 
 struct cim_qualifier_decl {

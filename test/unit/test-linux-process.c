@@ -767,10 +767,17 @@ static void test_create_startup_information(void **state)
         remember_child(pid);
         assert_true(wait_comm(pid, "sleep"));
         snprintf(stat, sizeof(stat), "/proc/%d/environ", (int) pid);
-        fd = open(stat, O_RDONLY);
-        assert_true(fd >= 0);
-        n = read(fd, env, sizeof(env) - 1);
-        close(fd);
+        /* the kernel names the program before it sets up its environment:
+         * a moment after comm changes, environ may still read empty */
+        for (int tries = 0; tries < 200; tries++) {
+                fd = open(stat, O_RDONLY);
+                assert_true(fd >= 0);
+                n = read(fd, env, sizeof(env) - 1);
+                close(fd);
+                if (n > 0)
+                        break;
+                usleep(10000);
+        }
         assert_true(n > 0);
         env[n] = '\0';
         {

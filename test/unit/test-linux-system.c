@@ -1003,6 +1003,7 @@ static void test_rename_computer(void **state)
         fclose(f);
         assert_string_equal(text, "owmi-renamed\n");
         /* not a host name: 87, and the file keeps what it had */
+        cim_value_release(&p->value);
         assert_int_equal(cim_value_set_string(&p->value, CIM_TYPE_STRING, "bad_name!"), 0);
         assert_int_equal(call(root, path, "Rename", in, &err, &rv), 0);
         assert_int_equal(rv, 87);
