@@ -47,6 +47,7 @@ struct proc_sample {
         pid_t pid, ppid;
         uint64_t start;                 /* clock ticks since boot */
         char name[64];
+        char folded[64];                /* name in lower case: keys compare that way */
         uint32_t instance;              /* the N of "name#N"; 0 for the first */
         bool have_mem, have_peaks, have_io, have_fds;
         uint64_t utime, stime;          /* clock ticks */
@@ -107,16 +108,28 @@ static int compare_pid(const void *a, const void *b)
         return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* WMI's instance numbers: the second process named "bash" is "bash#1". */
+/* WMI's instance numbers: the second process named "bash" is "bash#1".
+ * Names are keys, compared without case, so "Bash" counts as "bash"; and
+ * a process that calls itself "Idle" or "_Total" is numbered after the
+ * instances of those names this provider makes. */
 static int number_instances(struct snapshot *s)
 {
+        static char reserved[][8] = { "idle", "_total" };
         struct hsearch_data table;
 
         memset(&table, 0, sizeof(table));
         if (!hcreate_r(s->count * 2 + 16, &table))
                 return -ENOMEM;
+        for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+                ENTRY taken = { .key = reserved[i], .data = (void *) (uintptr_t) 1 }, *found;
+
+                if (!hsearch_r(taken, ENTER, &found, &table)) {
+                        hdestroy_r(&table);
+                        return -ENOMEM;
+                }
+        }
         for (size_t i = 0; i < s->count; i++) {
-                ENTRY want = { .key = s->procs[i].name, .data = NULL }, *found = NULL;
+                ENTRY want = { .key = s->procs[i].folded, .data = NULL }, *found = NULL;
 
                 if (!hsearch_r(want, ENTER, &found, &table)) {
                         hdestroy_r(&table);
@@ -136,6 +149,13 @@ static void sample_from(struct proc_sample *out, struct process_info *p, int pro
         out->ppid = p->ppid;
         out->start = p->starttime;
         snprintf(out->name, sizeof(out->name), "%s", procfs_name(proc_fd, p));
+        for (size_t i = 0; i < sizeof(out->folded); i++) {
+                char c = out->name[i];
+
+                out->folded[i] = c >= 'A' && c <= 'Z' ? (char) (c + 'a' - 'A') : c;
+                if (!c)
+                        break;
+        }
         out->utime = p->utime;
         out->stime = p->stime;
         out->faults = p->minflt + p->majflt;

@@ -1260,9 +1260,14 @@ static uint32_t process_startup_read(const owmi_instance *info, struct process_s
                 return RET_SUCCESS;
         if (strcasecmp(h->class_name(info), "Win32_ProcessStartup") != 0)
                 return RET_INVALID_PARAMETER;
-        if (h->get_uint(info, "CreateFlags", &flags) == 0 && (flags & ~STARTUP_ACCEPTED_FLAGS))
+        /* a value of the wrong type is refused too, never taken as absent */
+        r = h->get_uint(info, "CreateFlags", &flags);
+        if ((r < 0 && r != -ENOENT) || (r == 0 && (flags & ~STARTUP_ACCEPTED_FLAGS)))
                 return RET_INVALID_PARAMETER;
-        if (h->get_uint(info, "PriorityClass", &cls) == 0) {
+        r = h->get_uint(info, "PriorityClass", &cls);
+        if (r < 0 && r != -ENOENT)
+                return RET_INVALID_PARAMETER;
+        if (r == 0) {
                 if (!process_nice_of_class((int64_t) cls, &ret->nice))
                         return RET_INVALID_PARAMETER;
                 ret->have_nice = true;
@@ -1365,6 +1370,11 @@ static uint32_t process_create(owmi_request *req, const char *cmdline, const cha
 
                 process_child_signals();
                 setsid();               /* its own session, away from our terminal */
+                /* nothing of the host process's own settings: a daemon run
+                 * at another nice value or umask must not hand them on (the
+                 * priority asked for is set below, as the caller) */
+                setpriority(PRIO_PROCESS, 0, 0);
+                umask(022);
                 e = process_identity_assume(&id);
                 if (e)
                         process_report_exit(fds[1], STAGE_IDENTITY, e);

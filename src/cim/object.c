@@ -1023,7 +1023,10 @@ int cim_object_take_value(struct cim_object *obj, struct cim_property *p, struct
         int r;
 
         (void) obj;
-        if (!value->is_null && value->type == p->type && value->is_array == p->is_array) {
+        /* moved when nothing needs checking (a reference's path is parsed
+         * by the conversion) */
+        if (!value->is_null && value->type == p->type && value->is_array == p->is_array &&
+            p->type != CIM_TYPE_REFERENCE) {
                 cim_value_release(&p->value);
                 cim_value_move(&p->value, value);
                 return 0;

@@ -566,12 +566,20 @@ static int check_privileges(struct cimom_ns *h, const char *class_name, const st
 {
         const struct cim_qualifier *q = cim_qualifier_list_find(&m->qualifiers, "Privileges");
         owmi_privileges held;
+        uint32_t count;
 
-        if (!q || q->value.is_null || !q->value.is_array || q->value.type != CIM_TYPE_STRING)
+        if (!q || q->value.is_null)
                 return 0;
+        /* a string or an array of them; anything else fails closed */
+        if (q->value.type != CIM_TYPE_STRING)
+                return owmi_error_set(err, OWMI_E_PRIVILEGE_NOT_HELD,
+                                      "%s.%s has a Privileges qualifier that names no privilege",
+                                      class_name, m->name);
+        count = q->value.is_array ? q->value.count : 1;
         held = privilege_held(h->caller.uid, h->caller.capabilities);
-        for (uint32_t i = 0; i < q->value.count; i++) {
-                const char *name = q->value.v.items[i].v.string;
+        for (uint32_t i = 0; i < count; i++) {
+                const char *name = q->value.is_array ? q->value.v.items[i].v.string :
+                                                       q->value.v.string;
                 unsigned number = privilege_lookup(name);
                 owmi_privileges bit = number ? (owmi_privileges) 1 << number : 0;
 

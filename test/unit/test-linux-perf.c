@@ -215,6 +215,16 @@ static void test_process_names(void **state)
         cim_object_free(b);
         stop(first);
         stop(other);
+        /* a process calling itself Idle is numbered after the real Idle */
+        first = child("Idle", 0);
+        usleep(50000);
+        a = counters_of("Win32_PerfRawData_PerfProc_Process", "Idle");
+        b = counters_of("Win32_PerfRawData_PerfProc_Process", "Idle#1");
+        assert_int_equal(u(a, "IDProcess"), 0);
+        assert_int_equal(u(b, "IDProcess"), first);
+        cim_object_free(a);
+        cim_object_free(b);
+        stop(first);
         assert_true(cimom_get_object(ns, "Win32_PerfRawData_PerfProc_Process.Name=\"owmi-none#9\"",
                                      &missing, &err) < 0);
         assert_int_equal(err.code, OWMI_E_NOT_FOUND);
