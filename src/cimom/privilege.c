@@ -4,6 +4,7 @@
  * counterparts (see privilege.h).
  */
 #include <linux/capability.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/syscall.h>
@@ -105,13 +106,35 @@ owmi_privileges privilege_held(uid_t uid, uint64_t cap_effective)
         return held;
 }
 
+bool privilege_initial_user_namespace(pid_t pid)
+{
+        char path[64], map[256];
+        unsigned long inside, outside, count;
+        FILE *f;
+        bool whole;
+
+        if (pid)
+                snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
+        else
+                snprintf(path, sizeof(path), "/proc/self/uid_map");
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        /* the initial namespace maps every uid onto itself, in one line */
+        whole = fgets(map, sizeof(map), f) &&
+                sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
+                outside == 0 && count == 4294967295ul && !fgets(map, sizeof(map), f);
+        fclose(f);
+        return whole;
+}
+
 uint64_t privilege_self_capabilities(void)
 {
         struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
         memset(data, 0, sizeof(data));
-        if (syscall(SYS_capget, &header, data) < 0)
+        if (!privilege_initial_user_namespace(0) || syscall(SYS_capget, &header, data) < 0)
                 return 0;
         return (uint64_t) data[0].effective | ((uint64_t) data[1].effective << 32);
 }

@@ -30,7 +30,13 @@ const char *privilege_name(unsigned number);
  * (CapEff, bit n is capability n) holds. */
 owmi_privileges privilege_held(uid_t uid, uint64_t cap_effective);
 
-/* The effective capabilities of this process. */
+/* Is process pid (0: this one) in the machine's own user namespace?  A
+ * capability counts only there: in a namespace of its own (unshare -r)
+ * any user holds them all, over nothing of the machine's. */
+bool privilege_initial_user_namespace(pid_t pid);
+
+/* The effective capabilities of this process, or none outside the
+ * machine's user namespace. */
 uint64_t privilege_self_capabilities(void);
 
 #endif
