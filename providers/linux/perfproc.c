@@ -49,7 +49,8 @@ struct proc_sample {
         char name[64];
         char folded[64];                /* name in lower case: keys compare that way */
         uint32_t instance;              /* the N of "name#N"; 0 for the first */
-        bool have_mem, have_peaks, have_io, have_fds;
+        bool have_mem, have_peaks, have_io, have_fds, have_uid;
+        uid_t uid;                      /* effective, from status */
         uint64_t utime, stime;          /* clock ticks */
         uint64_t faults, threads, vsize, rss_bytes;
         uint64_t private_bytes, data_bytes, vm_peak_bytes, hwm_bytes;
@@ -176,6 +177,25 @@ static void sample_from(struct proc_sample *out, struct process_info *p, int pro
         out->syscw = p->syscw;
         out->have_fds = p->have_fds;
         out->fds = p->fds;
+        out->have_uid = p->have_uid;
+        out->uid = p->uid;
+}
+
+/* io and the open files are the owner's to see (Linux shows them with
+ * ptrace rights only): a caller who is not root and did not enable
+ * SeDebugPrivilege sees its own processes' and no total of them. */
+static bool caller_restricted(owmi_request *req)
+{
+        return linux_host->caller_uid(req) != 0 &&
+               !linux_host->caller_privilege(req, "SeDebugPrivilege");
+}
+
+static void snapshot_restrict(struct snapshot *s, uid_t caller)
+{
+        for (size_t i = 0; i < s->count; i++) {
+                if (!s->procs[i].have_uid || s->procs[i].uid != caller)
+                        s->procs[i].have_io = s->procs[i].have_fds = false;
+        }
 }
 
 static int snapshot_take(struct snapshot *s, unsigned files)
@@ -432,6 +452,9 @@ static unsigned files_wanted(owmi_request *req)
                         files |= PROCFS_IO;
         if (linux_wants(req, "HandleCount"))
                 files |= PROCFS_FD;
+        /* whose each process is, to show the owner's files only to it */
+        if ((files & (PROCFS_IO | PROCFS_FD)) && caller_restricted(req))
+                files |= PROCFS_STATUS;
         return files;
 }
 
@@ -493,6 +516,10 @@ static int perfproc_post(owmi_request *req, bool formatted, const char *only)
                 snapshot_release(&then);
                 return linux_host->error(req, r == -ENOMEM ? OWMI_E_OUT_OF_MEMORY : OWMI_E_FAILED,
                                          "cannot read the processes of /proc: %s", strerror(-r));
+        }
+        if (caller_restricted(req)) {
+                snapshot_restrict(&now, linux_host->caller_uid(req));
+                snapshot_restrict(&then, linux_host->caller_uid(req));
         }
         snapshot_idle(&now, &extra[0]);
         snapshot_total(&now, &extra[1]);

@@ -225,7 +225,16 @@ struct process_ctx {
         size_t raw_size;
         char *line;                   /* CommandLine as shown */
         size_t line_size;
+        /* What Linux shows only to a process's owner (or with ptrace
+         * rights): io, the exe link and the open files.  A caller who is
+         * not root and did not enable SeDebugPrivilege sees them for its
+         * own processes only, whatever the provider itself could read. */
+        bool restricted;
+        uid_t caller_uid;
 };
+
+/* Files only the owner of a process may read. */
+#define FILES_OF_OWNER ((unsigned) (FILE_IO | FILE_EXE | FILE_FD))
 
 static bool ctx_wants(const struct process_ctx *ctx, enum process_prop prop)
 {
@@ -246,6 +255,12 @@ static int process_ctx_init(struct process_ctx *ctx, owmi_request *req)
                         ctx->files |= process_props[i].files;
                 }
         }
+        ctx->caller_uid = linux_host->caller_uid(req);
+        ctx->restricted = ctx->caller_uid != 0 &&
+                          !linux_host->caller_privilege(req, "SeDebugPrivilege");
+        /* whose process it is, from status, before showing an owner's files */
+        if (ctx->restricted && (ctx->files & FILES_OF_OWNER))
+                ctx->files |= FILE_STATUS;
         /* status has what statm has: one file fewer */
         if (ctx->files & FILE_STATUS)
                 ctx->files &= ~(unsigned) FILE_STATM;
@@ -408,6 +423,13 @@ static int process_load(struct process_ctx *ctx, pid_t pid, unsigned files, stru
 
         if (procfs_load(ctx->proc_fd, pid, files, p) < 0)
                 return -ESRCH;
+        if (ctx->restricted && (!p->have_uid || p->uid != ctx->caller_uid)) {
+                /* someone else's: what only its owner may see stays NULL */
+                p->have_io = p->have_fds = false;
+                files &= ~FILES_OF_OWNER;
+                p->exe = NULL;
+                p->exe_denied = true;
+        }
         if (files & FILE_CMDLINE) {
                 r = process_read_cmdline(ctx, pid);
                 if (procfs_gone(r))
@@ -493,7 +515,7 @@ static int process_post(struct process_ctx *ctx, struct process_info *p)
         if (p->have_stat) {
                 if (ctx->wants & ((UINT64_C(1) << PROP_NAME) | (UINT64_C(1) << PROP_CAPTION) |
                                   (UINT64_C(1) << PROP_DESCRIPTION))) {
-                        const char *name = procfs_name(ctx->proc_fd, p);
+                        const char *name = p->exe_denied ? p->comm : procfs_name(ctx->proc_fd, p);
 
                         if (ctx_wants(ctx, PROP_NAME))
                                 put_string(&b, "Name", name);

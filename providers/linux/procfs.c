@@ -317,7 +317,7 @@ int procfs_load(int proc_fd, pid_t pid, unsigned files, struct process_info *p)
 
         p->pid = pid;
         p->have_stat = p->have_mem = p->have_peaks = p->have_tgid = p->have_uid = false;
-        p->have_io = p->have_fds = false;
+        p->have_io = p->have_fds = p->exe_denied = false;
         p->cmdline = p->exe = NULL;
         if (files & PROCFS_STAT) {
                 r = procfs_read(proc_fd, pid, "stat", buf, sizeof(buf));

@@ -41,6 +41,7 @@ struct process_info {
         uint64_t fds;
         const char *cmdline;                    /* CommandLine, or NULL */
         const char *exe;                        /* ExecutablePath, or NULL */
+        bool exe_denied;                        /* not the caller's to read */
         char exe_buf[PATH_MAX];
 };
 

@@ -288,6 +288,43 @@ static void test_process_cpu(void **state)
         cim_object_free(idle);
 }
 
+/* io and open files are the owner's to see: another caller without
+ * SeDebugPrivilege gets them NULL, and no total of them either. */
+static void test_owner_only_counters(void **state)
+{
+        struct cimom_caller caller;
+        struct cimom_ns *h;
+        struct owmi_error err = { 0 };
+        struct cim_object *mine = NULL, *total = NULL;
+        char name[16], path[160];
+        pid_t pid;
+
+        (void) state;
+        snprintf(name, sizeof(name), "owmiown%d", (int) getpid() % 100000);
+        pid = child(name, 0);
+        usleep(50000);
+        cimom_caller_self(&caller);
+        caller.uid = getuid() == 0 ? 65534 : getuid() + 1;
+        caller.capabilities = 0;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        snprintf(path, sizeof(path), "Win32_PerfRawData_PerfProc_Process.Name=\"%s\"", name);
+        assert_int_equal(cimom_get_object(h, path, &mine, &err), 0);
+        assert_int_equal(u(mine, "IDProcess"), pid);
+        assert_true(cim_object_find_property(mine, "HandleCount")->value.is_null);
+        assert_true(cim_object_find_property(mine, "IOReadBytesPersec")->value.is_null);
+        assert_int_equal(cimom_get_object(h, "Win32_PerfRawData_PerfProc_Process.Name=\"_Total\"",
+                                          &total, &err), 0);
+        assert_true(cim_object_find_property(total, "HandleCount")->value.is_null);
+        cim_object_free(mine);
+        cim_object_free(total);
+        cimom_ns_close(h);
+        /* the owner sees its own */
+        mine = counters_of("Win32_PerfRawData_PerfProc_Process", name);
+        assert_false(cim_object_find_property(mine, "HandleCount")->value.is_null);
+        cim_object_free(mine);
+        stop(pid);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -296,6 +333,7 @@ int main(void)
                 cmocka_unit_test(test_memory),
                 cmocka_unit_test(test_process_names),
                 cmocka_unit_test(test_process_cpu),
+                cmocka_unit_test(test_owner_only_counters),
         };
 
         return cmocka_run_group_tests_name("linux-perf", tests, setup, teardown);

@@ -814,6 +814,54 @@ static void test_create_startup_information(void **state)
                                              &pid), 21);
 }
 
+/* What only a process's owner may read (io, the exe link, the open files)
+ * is shown to another caller only with SeDebugPrivilege enabled and held;
+ * the rest of the process is everyone's to see. */
+static void test_owner_only_properties(void **state)
+{
+        static const char wql[] = "SELECT ProcessId, Name, ExecutablePath, HandleCount, "
+                                  "ReadOperationCount FROM Win32_Process WHERE ProcessId = %d";
+        const owmi_privileges debug = (owmi_privileges) 1 << privilege_lookup("Debug");
+        const uint64_t cap_sys_ptrace = UINT64_C(1) << 19;
+        struct cimom_caller caller;
+        struct cimom_ns *h;
+        struct owmi_error err = { 0 };
+        struct found f = { .pid = (uint64_t) getpid() };
+        char text[256];
+
+        (void) state;
+        snprintf(text, sizeof(text), wql, (int) getpid());
+        cimom_caller_self(&caller);
+        caller.uid = getuid() == 0 ? 65534 : getuid() + 1;     /* someone else */
+        caller.capabilities = 0;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        assert_int_equal(query(h, text, &f), 0);
+        assert_non_null(f.obj);
+        assert_false(is_null(f.obj, "Name"));
+        assert_true(is_null(f.obj, "ExecutablePath"));
+        assert_true(is_null(f.obj, "HandleCount"));
+        assert_true(is_null(f.obj, "ReadOperationCount"));
+        found_release(&f);
+        cimom_ns_close(h);
+        /* with the debug privilege enabled and CAP_SYS_PTRACE held */
+        caller.privileges = debug;
+        caller.capabilities = cap_sys_ptrace;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        f.count = 0;
+        assert_int_equal(query(h, text, &f), 0);
+        assert_non_null(f.obj);
+        assert_false(is_null(f.obj, "ExecutablePath"));
+        assert_false(is_null(f.obj, "HandleCount"));
+        found_release(&f);
+        cimom_ns_close(h);
+        /* and the owner sees them without asking */
+        f.count = 0;
+        assert_int_equal(query(ns, text, &f), 0);
+        assert_false(is_null(f.obj, "ExecutablePath"));
+        assert_false(is_null(f.obj, "ReadOperationCount"));
+        found_release(&f);
+}
+
 /* As another user: the process Create makes is that user's, with that
  * user's groups; Terminate of someone else's process is refused by the
  * kernel (ReturnValue 2) and the process lives on; a directory the user
@@ -1083,6 +1131,7 @@ int main(void)
                 cmocka_unit_test(test_command_line_quoting),
                 cmocka_unit_test(test_create_and_terminate),
                 cmocka_unit_test(test_create_startup_information),
+                cmocka_unit_test(test_owner_only_properties),
                 cmocka_unit_test(test_identity),
                 cmocka_unit_test(test_churn),
                 cmocka_unit_test(test_trace_events),
