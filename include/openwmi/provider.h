@@ -163,6 +163,9 @@ struct owmi_host {
         /* A timestamp: microseconds since 1970 UTC; -EINVAL for an interval,
          * a timestamp with wildcards, or another type. */
         int (*get_datetime)(const owmi_instance *inst, const char *name, int64_t *ret_unix_usec);
+        /* Is the caller a member of group gid (its primary group or a
+         * supplementary one)?  1 or 0. */
+        int (*caller_in_group)(owmi_request *req, gid_t gid);
 };
 
 /* What a provider offers; unused entries are NULL (the object manager then

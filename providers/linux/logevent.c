@@ -21,10 +21,18 @@
  * than /var/log (for tests).  Text lines carry no priority: they are
  * "Information" unless their words say error or warning.  With
  * OWMI_LOG_DIR set, the journal is looked for in its journal/ folder.
+ *
+ * Who reads what, as Linux would let the caller itself: the System log
+ * to root and the members of adm and systemd-journal (the groups Debian
+ * gives the logs to); the Security log, as in WMI, only to a caller who
+ * enabled and holds SeSecurityPrivilege.  Others see no entry of that log
+ * (a keyed get answers access denied).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +44,51 @@
 #include <systemd/sd-journal.h>
 
 #include "linux.h"
+
+/* ---- who may read which log ------------------------------------------------ */
+
+static struct {
+        pthread_once_t once;
+        gid_t groups[2];              /* adm, systemd-journal */
+        bool found[2];
+} log_readers = { .once = PTHREAD_ONCE_INIT };
+
+static void log_readers_init(void)
+{
+        static const char *const names[] = { "adm", "systemd-journal" };
+
+        for (size_t i = 0; i < 2; i++) {
+                struct group gr, *found = NULL;
+                char buf[4096];
+
+                if (getgrnam_r(names[i], &gr, buf, sizeof(buf), &found) == 0 && found) {
+                        log_readers.groups[i] = found->gr_gid;
+                        log_readers.found[i] = true;
+                }
+        }
+}
+
+struct log_access {
+        bool system, security;
+};
+
+static struct log_access log_access_of(owmi_request *req)
+{
+        const struct owmi_host *h = linux_host;
+        struct log_access a = { false, false };
+
+        pthread_once(&log_readers.once, log_readers_init);
+        a.system = h->caller_uid(req) == 0;
+        for (size_t i = 0; i < 2 && !a.system; i++)
+                a.system = log_readers.found[i] && h->caller_in_group(req, log_readers.groups[i]);
+        a.security = h->caller_privilege(req, "SeSecurityPrivilege") != 0;
+        return a;
+}
+
+static bool may_read(const struct log_access *a, const char *logfile)
+{
+        return strcasecmp(logfile, "Security") == 0 ? a->security : a->system;
+}
 
 /* kernel records get numbers of their own; text lines start above them */
 #define TEXT_RECORD_BASE 1000000000u
@@ -262,8 +315,10 @@ static bool is_security_facility(const char *facility)
 }
 
 /* Post the journal's entries of logfile ("System", "Security" or NULL for
- * both); want >= 0 posts only that RecordNumber.  1 if want was found. */
-static int journal_log(owmi_request *req, sd_journal *j, const char *logfile, long want)
+ * both) that the caller may read; want >= 0 posts only that RecordNumber.
+ * 1 if want was found. */
+static int journal_log(owmi_request *req, sd_journal *j, const char *logfile,
+                       const struct log_access *access, long want)
 {
         char *message = malloc(JOURNAL_FIELD_MAX);
         char source[256], number[32], facility[16];
@@ -282,7 +337,7 @@ static int journal_log(owmi_request *req, sd_journal *j, const char *logfile, lo
                         continue;
                 log = is_security_facility(journal_field(j, "SYSLOG_FACILITY", facility,
                                                          sizeof(facility))) ? "Security" : "System";
-                if (logfile && strcasecmp(log, logfile) != 0)
+                if ((logfile && strcasecmp(log, logfile) != 0) || !may_read(access, log))
                         continue;
                 journal_field(j, "PRIORITY", number, sizeof(number));
                 priority = number[0] >= '0' && number[0] <= '7' && !number[1] ?
@@ -312,25 +367,32 @@ static const char *const security_files[] = { "auth.log", "secure", NULL };
 
 static int logevent_enumerate(owmi_request *req, const char *class_name)
 {
-        sd_journal *j = journal_open();
-        int r;
+        struct log_access access = log_access_of(req);
+        sd_journal *j;
+        int r = 0;
 
         (void) class_name;
+        if (!access.system && !access.security)
+                return 0;       /* no log of this machine is the caller's to read */
+        j = journal_open();
         if (j) {
-                r = journal_log(req, j, NULL, -1);
+                r = journal_log(req, j, NULL, &access, -1);
                 sd_journal_close(j);
                 return r < 0 ? r : 0;
         }
-        r = kernel_log(req, -1);
-        if (r == 0)
-                r = text_log(req, "System", system_files, -1);
-        if (r == 0)
+        if (access.system) {
+                r = kernel_log(req, -1);
+                if (r == 0)
+                        r = text_log(req, "System", system_files, -1);
+        }
+        if (r == 0 && access.security)
                 r = text_log(req, "Security", security_files, -1);
         return r < 0 ? r : 0;
 }
 
 static int logevent_get(owmi_request *req, const owmi_instance *keys)
 {
+        struct log_access access;
         const char *logfile;
         uint64_t number;
         sd_journal *j;
@@ -339,9 +401,16 @@ static int logevent_get(owmi_request *req, const owmi_instance *keys)
             linux_host->get_uint(keys, "RecordNumber", &number) < 0)
                 return linux_host->error(req, OWMI_E_INVALID_OBJECT_PATH,
                                          "Logfile and RecordNumber are needed");
+        access = log_access_of(req);
+        if (!may_read(&access, logfile))
+                return linux_host->error(req, OWMI_E_ACCESS_DENIED, strcasecmp(logfile, "Security") ?
+                                         "the System log is for root and the adm and "
+                                         "systemd-journal groups" :
+                                         "the Security log needs SeSecurityPrivilege");
         j = journal_open();
         if (j) {
-                int r = number <= UINT32_MAX ? journal_log(req, j, logfile, (long) number) : 0;
+                int r = number <= UINT32_MAX ? journal_log(req, j, logfile, &access, (long) number) :
+                                               0;
 
                 sd_journal_close(j);
                 return r < 0 ? r : 0;

@@ -533,6 +533,18 @@ static gid_t host_caller_gid(owmi_request *req)
         return req->h->caller.gid;
 }
 
+static int host_caller_in_group(owmi_request *req, gid_t gid)
+{
+        const struct cimom_caller *c = &req->h->caller;
+
+        if (c->gid == gid)
+                return 1;
+        for (size_t i = 0; i < c->group_count && i < ELEMENTSOF(c->groups); i++)
+                if (c->groups[i] == gid)
+                        return 1;
+        return 0;
+}
+
 static int host_caller_privilege(owmi_request *req, const char *name)
 {
         unsigned number = privilege_lookup(name);
@@ -679,6 +691,7 @@ static const struct owmi_host host_api = {
         .get_object = host_get_object,
         .get_string_at = host_get_string_at,
         .get_datetime = host_get_datetime,
+        .caller_in_group = host_caller_in_group,
         .error = host_error,
         .log = host_log,
         .event_new = host_event_new,

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,11 +53,27 @@ static int setup_text_logs(void)
         return 0;
 }
 
+/* The tests read as root with SeSecurityPrivilege enabled and held
+ * (CAP_AUDIT_CONTROL), as a WMI client reading the Security log must. */
+static int open_as_log_reader(void)
+{
+        struct cimom_caller caller;
+        struct owmi_error err = { 0 };
+
+        cimom_ns_close(ns);
+        cimom_caller_self(&caller);
+        caller.uid = 0;
+        caller.privileges = (owmi_privileges) 1 << privilege_lookup("Security");
+        caller.capabilities = UINT64_C(1) << 30;        /* CAP_AUDIT_CONTROL */
+        return cimom_open_namespace(cimom, "root/cimv2", &caller, &ns, &err);
+}
+
 static int setup(void **state)
 {
-        if (test_dir_setup(state) < 0 || setup_text_logs() < 0)
+        if (test_dir_setup(state) < 0 || setup_text_logs() < 0 ||
+            test_open_cimv2("log", &cimom, &ns) < 0)
                 return -1;
-        return test_open_cimv2("log", &cimom, &ns);
+        return open_as_log_reader();
 }
 
 static int teardown(void **state)
@@ -191,7 +208,9 @@ static int journal_setup(void **state)
                 fprintf(stderr, "systemd-journal-remote failed\n");
                 return -1;
         }
-        return test_open_cimv2("journal", &cimom, &ns);
+        if (test_open_cimv2("journal", &cimom, &ns) < 0)
+                return -1;
+        return open_as_log_reader();
 }
 
 struct numbered {
@@ -263,11 +282,55 @@ static void test_journal(void **state)
         assert_int_equal(err.code, OWMI_E_NOT_FOUND);
 }
 
+/* Who reads which log: nothing for a plain user; System for the adm
+ * group; Security only with SeSecurityPrivilege. */
+static void test_log_access(void **state)
+{
+        struct cimom_caller caller;
+        struct cimom_ns *h;
+        struct owmi_error err = { 0 };
+        struct records r = { 0 };
+        struct cim_object *obj = NULL;
+        struct group *adm = getgrnam("adm");
+
+        (void) state;
+        cimom_caller_self(&caller);
+        caller.uid = 65534;
+        caller.gid = 65534;
+        caller.group_count = 0;
+        caller.capabilities = 0;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        assert_int_equal(cimom_enum_instances(h, "Win32_NTLogEvent", true, collect, &r, &err), 0);
+        assert_int_equal(r.count, 0);
+        cimom_ns_close(h);
+        if (!adm) {
+                print_message("no adm group here: the rest skipped\n");
+                return;
+        }
+        caller.groups[0] = adm->gr_gid;
+        caller.group_count = 1;
+        assert_int_equal(cimom_open_namespace(cimom, "root/cimv2", &caller, &h, &err), 0);
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(cimom_exec_query(h, "WQL", "SELECT * FROM Win32_NTLogEvent WHERE "
+                                          "Logfile = 'Security'", collect, &r, &err), 0);
+        assert_int_equal(r.count, 0);
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(cimom_exec_query(h, "WQL", "SELECT * FROM Win32_NTLogEvent WHERE "
+                                          "Logfile = 'System' AND SourceName = 'cron'", collect, &r,
+                                          &err), 0);
+        assert_int_equal(r.count, 1);
+        assert_true(cimom_get_object(h, "Win32_NTLogEvent.Logfile=\"Security\",RecordNumber=1000000001",
+                                     &obj, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_ACCESS_DENIED);
+        cimom_ns_close(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text_logs),
                 cmocka_unit_test(test_kernel_log),
+                cmocka_unit_test(test_log_access),
         };
         const struct CMUnitTest journal_tests[] = {
                 cmocka_unit_test(test_journal),
