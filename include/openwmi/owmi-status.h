@@ -103,6 +103,10 @@ typedef enum owmi_status {
         OWMI_E_ENCRYPTED_CONNECTION_REQUIRED = 0x80041087u,
         OWMI_E_INVALID_DUPLICATE_PARAMETER = 0x80041088u,
         OWMI_E_DUPLICATE_OBJECTS = 0x80041089u,
+        /* the event subsystem's (WBEMESS_E_*) and the scripting timeout */
+        OWMI_E_REGISTRATION_TOO_BROAD = 0x80042001u,
+        OWMI_E_REGISTRATION_TOO_PRECISE = 0x80042002u,
+        OWMI_E_EVENT_TIMED_OUT = 0x80043001u,      /* wbemErrTimedout: NextEvent's timeout */
 } owmi_status;
 
 /* "WBEM_E_NOT_FOUND" for 0x80041002; NULL for a code we do not know. */

@@ -106,6 +106,11 @@ static const struct status_info status_table[] = {
         S(E_ENCRYPTED_CONNECTION_REQUIRED, "encrypted connection required", -EACCES),
         S(E_INVALID_DUPLICATE_PARAMETER, "duplicate parameter", -EINVAL),
         S(E_DUPLICATE_OBJECTS, "duplicate objects", -EEXIST),
+        { OWMI_E_REGISTRATION_TOO_BROAD, "WBEMESS_E_REGISTRATION_TOO_BROAD",
+          "event query too broad for the providers", -EINVAL },
+        { OWMI_E_REGISTRATION_TOO_PRECISE, "WBEMESS_E_REGISTRATION_TOO_PRECISE",
+          "event query needs WITHIN for a class no provider raises events for", -EINVAL },
+        { OWMI_E_EVENT_TIMED_OUT, "wbemErrTimedout", "no event within the timeout", -ETIMEDOUT },
 };
 
 #undef S

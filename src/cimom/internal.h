@@ -67,6 +67,17 @@ int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_nam
 int cimom_instance_get(struct cimom_ns *h, struct repo *repo, const struct cim_objpath *path,
                        struct cim_object **ret, struct owmi_error *err);
 
+/* wql_check's view of other classes (ISA operands): each fetched from the
+ * repository once, kept until released. */
+struct cimom_class_cache {
+        struct repo *repo;
+        const char *ns;
+        struct cim_object **seen;
+        size_t count, alloc;
+};
+const struct cim_object *cimom_class_cache_lookup(const char *name, void *userdata);
+void cimom_class_cache_release(struct cimom_class_cache *cache);
+
 /* Run a method through the class's provider. */
 int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,
                                const struct cim_objpath *path, const struct cim_method *m,

@@ -135,19 +135,9 @@ static bool single_source(struct repo *repo, const char *ns, const char *class_n
         return s.dynamic == 0 || s.classes == 1;
 }
 
-static const struct cim_object *lookup_class(const char *name, void *userdata);
-
-struct lookup_ctx {
-        struct repo *repo;
-        const char *ns;
-        struct cim_object **seen;
-        size_t count, alloc;
-};
-
-/* wql_check's view of other classes (ISA operands): fetched once each. */
-static const struct cim_object *lookup_class(const char *name, void *userdata)
+const struct cim_object *cimom_class_cache_lookup(const char *name, void *userdata)
 {
-        struct lookup_ctx *ctx = userdata;
+        struct cimom_class_cache *ctx = userdata;
         struct cim_object *cls = NULL;
 
         for (size_t i = 0; i < ctx->count; i++)
@@ -163,7 +153,7 @@ static const struct cim_object *lookup_class(const char *name, void *userdata)
         return cls;
 }
 
-static void lookup_release(struct lookup_ctx *ctx)
+void cimom_class_cache_release(struct cimom_class_cache *ctx)
 {
         for (size_t i = 0; i < ctx->count; i++)
                 cim_object_free(ctx->seen[i]);
@@ -174,7 +164,7 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
                      const char *query_text, cimom_sink sink, void *userdata,
                      struct owmi_error *err)
 {
-        struct lookup_ctx ctx = { repo, h->ns, NULL, 0, 0 };
+        struct cimom_class_cache ctx = { repo, h->ns, NULL, 0, 0 };
         struct query_run run = { q, NULL, sink, userdata, false, 0 };
         struct cim_object *cls = NULL, *found = NULL;
         struct cim_objpath path;
@@ -187,7 +177,7 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
                                        q->class_name, h->ns);
                 return r;
         }
-        r = wql_check(q, cls, lookup_class, &ctx, err);
+        r = wql_check(q, cls, cimom_class_cache_lookup, &ctx, err);
         if (r < 0)
                 goto out;
         run.cls = cls;
@@ -222,7 +212,7 @@ static int exec_data(struct cimom_ns *h, struct repo *repo, const struct wql_que
         else if (run.cancelled)
                 r = cimom_cancelled(err);
 out:
-        lookup_release(&ctx);
+        cimom_class_cache_release(&ctx);
         cim_object_free(cls);
         return r < 0 ? r : 0;
 }
