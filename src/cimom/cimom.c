@@ -54,6 +54,7 @@ int cimom_new(const char *repository_path, struct cimom **ret, struct owmi_error
         }
         pthread_mutex_init(&cimom->lock, NULL);
         pthread_mutex_init(&cimom->providers_lock, NULL);
+        pthread_mutex_init(&cimom->pollers_lock, NULL);
         /* the first connection creates and bootstraps the file */
         r = mof_open_repository(cimom->path, &repo, err);
         if (r < 0) {

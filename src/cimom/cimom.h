@@ -135,6 +135,30 @@ int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink
                     struct cimom_subscription **ret, struct owmi_error *err);
 struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub);
 
+/* ExecNotificationQuery: a temporary subscription to the events an event
+ * query selects (see events.c for the sources and what is not there
+ * yet).  Events wait in a queue of queue_max (0: 1000, at most 100,000);
+ * when it overflows the oldest go and the next event is an
+ * __EventQueueOverflowEvent whose NumberDropped says how many.  Errors:
+ * the query's, OWMI_E_NOT_EVENT_CLASS, OWMI_E_REGISTRATION_TOO_BROAD (an
+ * instance event query without TargetInstance ISA), ..._TOO_PRECISE (one
+ * without WITHIN).  Close every subscription before cimom_free. */
+struct cimom_events;
+struct cimom_events_options {
+        size_t queue_max;
+};
+int cimom_exec_notification_query(struct cimom_ns *h, const char *language, const char *query,
+                                  const struct cimom_events_options *opts,
+                                  struct cimom_events **ret, struct owmi_error *err);
+/* NextEvent: 0 and *ret (the caller's), waiting up to timeout_ms (-1:
+ * forever, 0: not at all); OWMI_E_EVENT_TIMED_OUT when none came;
+ * OWMI_E_CALL_CANCELLED once cancelled.  One thread at a time. */
+int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object **ret,
+                      struct owmi_error *err);
+/* Wake any waiter for good (from any thread); close still frees it. */
+void cimom_events_cancel(struct cimom_events *ev);
+struct cimom_events *cimom_events_close(struct cimom_events *ev);
+
 /* Namespaces below this one (their full names) and their management. */
 int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
                           struct owmi_error *err);

@@ -13,6 +13,7 @@
 #define CIMOM_NS_MAX 256
 
 struct loaded_provider;
+struct poller;
 struct wql_query;
 
 struct cimom {
@@ -23,6 +24,8 @@ struct cimom {
         pthread_mutex_t providers_lock;
         struct loaded_provider **providers;  /* loaded once, kept until cimom_free */
         size_t provider_count, provider_alloc;
+        pthread_mutex_t pollers_lock;        /* the event pollers (events.c) */
+        struct poller *pollers;
 };
 
 struct cimom_ns {

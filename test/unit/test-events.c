@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-events.c: ExecNotificationQuery.  Intrinsic events by polling on a
+ * repository class (instances the test creates, changes and deletes) and
+ * on a provider's class (the sample provider's counters), filtered by
+ * their WHERE; extrinsic events from the sample provider; the errors WMI
+ * gives for queries it will not run; a timeout; a queue that overflows
+ * and says how much it dropped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/alloc.h"
+#include "base/util.h"
+#include "cimom/cimom.h"
+#include "test-util.h"
+
+static struct cimom *cimom;
+static struct cimom_ns *ns;
+
+static const char things[] =
+        "class Test_Thing { [key] string Name; uint32 Size; };\n"
+        "class Test_BigThing : Test_Thing { };\n";
+
+static int setup(void **state)
+{
+        const char *mof = getenv("OWMI_SAMPLE_MOF");
+        struct mof_options opts = { .namespace = "root/cimv2" };
+        struct mof_diag_list diags = { 0 };
+        struct owmi_error err = { 0 };
+        char path[4096];
+        struct repo *repo;
+
+        if (!mof || test_dir_setup(state) < 0)
+                return -1;
+        repo = test_open_repo("events");
+        if (mof_compile_files(repo, &mof, 1, &opts, &diags, NULL) < 0 ||
+            mof_compile_buffer(repo, "things.mof", things, strlen(things), &opts, &diags, NULL) < 0) {
+                test_print_diags(&diags);
+                return -1;
+        }
+        mof_diag_list_release(&diags);
+        repo_close(repo);
+        snprintf(path, sizeof(path), "%s/events.db", test_dir);
+        if (cimom_new(path, &cimom, &err) < 0 ||
+            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0) {
+                fprintf(stderr, "%s\n", err.message);
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        cimom_ns_close(ns);
+        cimom_free(cimom);
+        return test_dir_teardown(state);
+}
+
+static struct cimom_events *subscribe(const char *query, size_t queue_max)
+{
+        struct cimom_events_options opts = { .queue_max = queue_max };
+        struct cimom_events *ev = NULL;
+        struct owmi_error err = { 0 };
+
+        if (cimom_exec_notification_query(ns, "WQL", query, &opts, &ev, &err) < 0)
+                fail_msg("%s: %s", query, err.message);
+        return ev;
+}
+
+static void put_thing(const char *class_name, const char *name, uint32_t size)
+{
+        struct cim_object *inst = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_value v;
+        char *path = NULL;
+
+        assert_int_equal(cimom_spawn_instance(ns, class_name, &inst, &err), 0);
+        assert_int_equal(cim_value_set_string(&v, CIM_TYPE_STRING, name), 0);
+        assert_int_equal(cim_object_set_value(inst, "Name", &v, &err), 0);
+        cim_value_release(&v);
+        cim_value_set_uint(&v, CIM_TYPE_UINT32, size);
+        assert_int_equal(cim_object_set_value(inst, "Size", &v, &err), 0);
+        if (cimom_put_instance(ns, inst, 0, NULL, 0, &path, &err) < 0)
+                fail_msg("put %s: %s", name, err.message);
+        owmi_free(path);
+        cim_object_free(inst);
+}
+
+static void delete_thing(const char *name)
+{
+        struct owmi_error err = { 0 };
+        char path[128];
+
+        snprintf(path, sizeof(path), "Test_Thing.Name=\"%s\"", name);
+        if (cimom_delete_instance(ns, path, &err) < 0)
+                fail_msg("delete %s: %s", name, err.message);
+}
+
+/* The next event (within 3 s), or a failed test. */
+static struct cim_object *next(struct cimom_events *ev)
+{
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+
+        if (cimom_events_next(ev, 3000, &event, &err) < 0)
+                fail_msg("no event: %s", err.message);
+        return event;
+}
+
+static const struct cim_object *embedded(const struct cim_object *event, const char *name)
+{
+        const struct cim_property *p = cim_object_find_property(event, name);
+
+        if (!p || p->value.is_null || p->value.type != CIM_TYPE_OBJECT)
+                fail_msg("%s has no %s", event->class_name, name);
+        return p->value.v.object;
+}
+
+static const char *text(const struct cim_object *obj, const char *name)
+{
+        const struct cim_property *p = cim_object_find_property(obj, name);
+
+        return p && !p->value.is_null ? p->value.v.string : NULL;
+}
+
+static uint64_t number(const struct cim_object *obj, const char *name)
+{
+        const struct cim_property *p = cim_object_find_property(obj, name);
+
+        if (!p || p->value.is_null)
+                fail_msg("%s has no %s", obj->class_name, name);
+        return p->value.v.u64;
+}
+
+static void test_repository_class(void **state)
+{
+        struct cimom_events *all, *created_b;
+        struct cim_object *event;
+        const struct cim_object *target;
+
+        (void) state;
+        all = subscribe("SELECT * FROM __InstanceOperationEvent WITHIN 0.1 "
+                        "WHERE TargetInstance ISA 'Test_Thing'", 0);
+        created_b = subscribe("SELECT * FROM __InstanceCreationEvent WITHIN 0.1 "
+                              "WHERE TargetInstance ISA 'Test_Thing' AND TargetInstance.Name = 'b'", 0);
+
+        put_thing("Test_Thing", "a", 1);
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceCreationEvent");
+        target = embedded(event, "TargetInstance");
+        assert_string_equal(target->class_name, "Test_Thing");
+        assert_string_equal(text(target, "Name"), "a");
+        /* TIME_CREATED: 100-ns ticks since 1601, after 2020 */
+        assert_true(number(event, "TIME_CREATED") > 132223104000000000ull);
+        cim_object_free(event);
+
+        /* a subclass's instance is a Test_Thing too (ISA) */
+        put_thing("Test_BigThing", "b", 2);
+        event = next(all);
+        assert_string_equal(embedded(event, "TargetInstance")->class_name, "Test_BigThing");
+        cim_object_free(event);
+        event = next(created_b);
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "b");
+        cim_object_free(event);
+
+        /* a change: the instance after and before */
+        put_thing("Test_Thing", "a", 10);
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceModificationEvent");
+        assert_int_equal(number(embedded(event, "TargetInstance"), "Size"), 10);
+        assert_int_equal(number(embedded(event, "PreviousInstance"), "Size"), 1);
+        cim_object_free(event);
+
+        delete_thing("a");
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceDeletionEvent");
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "a");
+        cim_object_free(event);
+
+        /* created_b saw only b: nothing else is waiting */
+        {
+                struct owmi_error err = { 0 };
+
+                assert_true(cimom_events_next(created_b, 300, &event, &err) < 0);
+                assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+                assert_null(event);
+        }
+        cimom_events_close(all);
+        cimom_events_close(created_b);
+        delete_thing("b");
+}
+
+/* A provider's class is polled the same way: Increment changes a counter. */
+static void test_provider_class(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __InstanceModificationEvent WITHIN 0.1 "
+                                            "WHERE TargetInstance ISA 'Sample_Counter' AND "
+                                            "TargetInstance.Value > PreviousInstance.Value", 0);
+        struct cim_object *out = NULL, *event;
+        struct owmi_error err = { 0 };
+        uint64_t before;
+
+        (void) state;
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='alpha'", "Increment", NULL,
+                                           &out, &err), 0);
+        before = number(out, "Previous");
+        cim_object_free(out);
+        event = next(ev);
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "alpha");
+        assert_int_equal(number(embedded(event, "PreviousInstance"), "Value"), before);
+        assert_true(number(embedded(event, "TargetInstance"), "Value") > before);
+        cim_object_free(event);
+        cimom_events_close(ev);
+}
+
+static void test_extrinsic(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM Sample_CounterEvent WHERE Name = 'beta'",
+                                            0);
+        struct cim_object *out = NULL, *event;
+        struct owmi_error err = { 0 };
+
+        (void) state;
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='gamma'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='beta'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        /* raised at once: no waiting, and gamma's was filtered out */
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "Sample_CounterEvent");
+        assert_string_equal(text(event, "Name"), "beta");
+        cim_object_free(event);
+        assert_true(cimom_events_next(ev, 0, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        cimom_events_close(ev);
+}
+
+static void test_refused(void **state)
+{
+        static const struct {
+                const char *query;
+                uint32_t code;
+        } cases[] = {
+                { "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Test_Thing'",
+                  OWMI_E_REGISTRATION_TOO_PRECISE },
+                { "SELECT * FROM __InstanceCreationEvent WITHIN 1", OWMI_E_REGISTRATION_TOO_BROAD },
+                { "SELECT * FROM Test_Thing WITHIN 1", OWMI_E_NOT_EVENT_CLASS },
+                { "SELECT * FROM __InstanceCreationEvent WITHIN 0.001 "
+                  "WHERE TargetInstance ISA 'Test_Thing'", OWMI_E_INVALID_PARAMETER },
+                { "SELECT * FROM __InstanceCreationEvent WITHIN 1 "
+                  "WHERE TargetInstance ISA 'No_Such_Class'", OWMI_E_INVALID_CLASS },
+                { "SELECT * FROM No_Such_Event", OWMI_E_INVALID_CLASS },
+                { "SELEC * FROM __InstanceCreationEvent", OWMI_E_INVALID_QUERY },
+        };
+        struct cimom_events *ev = NULL;
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct owmi_error err = { 0 };
+
+                assert_true(cimom_exec_notification_query(ns, "WQL", cases[i].query, NULL, &ev,
+                                                          &err) < 0);
+                if (err.code != cases[i].code)
+                        fail_msg("%s: 0x%08X, not 0x%08X (%s)", cases[i].query, err.code,
+                                 cases[i].code, err.message);
+                assert_null(ev);
+        }
+}
+
+/* A consumer that does not keep up loses the oldest events, and is told. */
+static void test_overflow(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __InstanceCreationEvent WITHIN 0.2 "
+                                            "WHERE TargetInstance ISA 'Test_Thing'", 2);
+        struct cim_object *event;
+        char name[8];
+
+        (void) state;
+        for (int i = 0; i < 5; i++) {
+                snprintf(name, sizeof(name), "o%d", i);
+                put_thing("Test_Thing", name, (uint32_t) i);
+        }
+        /* two polls later all five were seen, however the puts fell */
+        usleep(600000);
+        event = next(ev);
+        assert_string_equal(event->class_name, "__EventQueueOverflowEvent");
+        assert_int_equal(number(event, "NumberDropped"), 3);
+        cim_object_free(event);
+        /* the two kept are the newest, in key order */
+        event = next(ev);
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "o3");
+        cim_object_free(event);
+        event = next(ev);
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "o4");
+        cim_object_free(event);
+        cimom_events_close(ev);
+        for (int i = 0; i < 5; i++) {
+                snprintf(name, sizeof(name), "o%d", i);
+                delete_thing(name);
+        }
+}
+
+static void test_cancel(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM Sample_CounterEvent", 0);
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+
+        (void) state;
+        cimom_events_cancel(ev);
+        assert_true(cimom_events_next(ev, -1, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_CALL_CANCELLED);
+        cimom_events_close(ev);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_repository_class),
+                cmocka_unit_test(test_provider_class),
+                cmocka_unit_test(test_extrinsic),
+                cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_overflow),
+                cmocka_unit_test(test_cancel),
+        };
+
+        return cmocka_run_group_tests_name("events", tests, setup, teardown);
+}
