@@ -421,11 +421,30 @@ static int merge_properties(struct cimom_ns *h, struct repo *repo, const struct 
         return 0;
 }
 
+/* The stored instance a written one stands for, or NULL: for events. */
+static struct cim_object *stored_instance(struct cimom_ns *h, struct repo *repo,
+                                          const struct cim_object *inst)
+{
+        struct strbuf sb = STRBUF_INIT;
+        struct cim_objpath path;
+        struct cim_object *found = NULL;
+
+        if (cim_object_relpath(inst, &sb) >= 0 && strbuf_error(&sb) >= 0 &&
+            cimom_parse_path(h, sb.buf, &path, NULL) >= 0) {
+                if (repo_instance_get(repo, h->ns, &path, &found, NULL) < 0)
+                        found = NULL;
+                cim_objpath_release(&path);
+        }
+        strbuf_release(&sb);
+        return found;
+}
+
 int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsigned flags,
                        const char *const *properties, size_t property_count, char **ret_path,
                        struct owmi_error *err)
 {
-        struct cim_object *merged = NULL;
+        struct cim_object *merged = NULL, *before = NULL, *after = NULL;
+        bool watched = false;
         struct repo *repo;
         int r;
 
@@ -445,15 +464,26 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
                 r = repo_class_get(repo, h->ns, inst->class_name, &cls, err);
                 if (r >= 0)
                         provider = cimom_class_provider(cls);
-                if (r >= 0 && provider)
+                if (r >= 0 && provider) {
                         r = cimom_provider_put(h, repo, provider, merged ? merged : inst,
                                                flags & (CIMOM_CREATE_ONLY | CIMOM_UPDATE_ONLY), err);
-                else if (r >= 0)
+                } else if (r >= 0) {
+                        /* subscribers hear of it: what was there, what is now */
+                        watched = cimom_events_watching(h);
+                        if (watched)
+                                before = stored_instance(h, repo, merged ? merged : inst);
                         r = repo_instance_put(repo, h->ns, merged ? merged : inst,
                                               repo_put_flags(flags), err);
+                        if (r >= 0 && watched)
+                                after = stored_instance(h, repo, merged ? merged : inst);
+                }
                 cim_object_free(cls);
         }
         cimom_repo_return(h->cimom, repo);
+        if (after)
+                cimom_events_instance_changed(h, before, after);
+        cim_object_free(before);
+        cim_object_free(after);
         if (r >= 0 && ret_path) {
                 struct strbuf sb = STRBUF_INIT;
 
@@ -470,6 +500,7 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
 
 int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi_error *err)
 {
+        struct cim_object *before = NULL;
         struct cim_objpath path;
         struct repo *repo;
         int r = cimom_parse_path(h, path_text, &path, err);
@@ -489,12 +520,19 @@ int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi
                 r = repo_class_get(repo, h->ns, path.class_name, &cls, err);
                 if (r >= 0)
                         provider = cimom_class_provider(cls);
-                if (r >= 0 && provider)
+                if (r >= 0 && provider) {
                         r = cimom_provider_delete(h, repo, provider, &path, err);
-                else if (r >= 0)
+                } else if (r >= 0) {
+                        if (cimom_events_watching(h) &&
+                            repo_instance_get(repo, h->ns, &path, &before, NULL) < 0)
+                                before = NULL;
                         r = repo_instance_delete(repo, h->ns, &path, err);
+                }
                 cim_object_free(cls);
                 cimom_repo_return(h->cimom, repo);
+                if (r >= 0 && before)
+                        cimom_events_instance_changed(h, before, NULL);
+                cim_object_free(before);
         }
         cim_objpath_release(&path);
         return r;

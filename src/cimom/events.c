@@ -10,7 +10,12 @@
  *     and means nothing here;
  *   - intrinsic instance events (__InstanceCreationEvent, Deletion,
  *     Modification, and __InstanceOperationEvent for all three) on the
- *     class named by `TargetInstance ISA 'X'`: a poller enumerates X every
+ *     class named by `TargetInstance ISA 'X'`.  When X and all its
+ *     subclasses live in the repository, the object manager's own puts
+ *     and deletes raise them as they happen: no polling, nothing missed,
+ *     WITHIN accepted and not needed (what another process writes to the
+ *     same repository file is not seen: the daemon is its one writer).
+ *     Otherwise a poller enumerates X every
  *     WITHIN seconds and compares with what it saw last, keyed by
  *     __RELPATH: a new path is a creation, a vanished one a deletion, the
  *     same path with another value a modification (PreviousInstance is
@@ -64,6 +69,8 @@ struct cimom_events {
         struct cimom_ns *h;              /* the subscriber's own handle */
         struct wql_query *q;
         unsigned kinds;                  /* intrinsic: what the FROM class takes */
+        char *target;                    /* intrinsic: the ISA class */
+        bool watching;                   /* told by the repository's writes */
         struct poller *poller;
         struct cimom_subscription *extrinsic;
         pthread_mutex_t lock;
@@ -547,6 +554,101 @@ static void poller_leave(struct cimom_events *ev)
         }
 }
 
+/* ---- intrinsic events from the repository's own writes ---------------------- */
+
+bool cimom_events_watching(struct cimom_ns *h)
+{
+        bool any = false;
+
+        pthread_mutex_lock(&h->cimom->pollers_lock);
+        for (size_t i = 0; i < h->cimom->watcher_count && !any; i++)
+                any = owmi_strcasecmp(h->cimom->watchers[i]->h->ns, h->ns) == 0;
+        pthread_mutex_unlock(&h->cimom->pollers_lock);
+        return any;
+}
+
+void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
+                                   const struct cim_object *after)
+{
+        const struct cim_object *target = after ? after : before;
+        struct cimom *cimom = h->cimom;
+        struct cim_object *event = NULL;
+        unsigned kind;
+
+        if (!target || (before && after && !instance_changed(before, after)))
+                return;
+        kind = !before ? KIND_CREATION : !after ? KIND_DELETION : KIND_MODIFICATION;
+        if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
+            set_uint64(event, "TIME_CREATED", filetime_now(), NULL) < 0 ||
+            set_object(event, "TargetInstance", target, NULL) < 0 ||
+            (kind == KIND_MODIFICATION && set_object(event, "PreviousInstance", before, NULL) < 0)) {
+                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
+                       target->class_name);
+                cim_object_free(event);
+                return;
+        }
+        pthread_mutex_lock(&cimom->pollers_lock);
+        for (size_t i = 0; i < cimom->watcher_count; i++) {
+                struct cimom_events *ev = cimom->watchers[i];
+                struct cim_object *copy;
+
+                if (!(ev->kinds & kind) || owmi_strcasecmp(ev->h->ns, h->ns) != 0 ||
+                    !cim_object_is_a(target, ev->target))
+                        continue;
+                copy = cim_object_clone(event);
+                if (copy)
+                        offer(ev, copy);
+        }
+        pthread_mutex_unlock(&cimom->pollers_lock);
+        cim_object_free(event);
+}
+
+static int watch(struct cimom_events *ev, struct owmi_error *err)
+{
+        struct cimom *cimom = ev->h->cimom;
+        int r = 0;
+
+        pthread_mutex_lock(&cimom->pollers_lock);
+        if (OWMI_GROW(cimom->watchers, cimom->watcher_alloc, cimom->watcher_count + 1) < 0)
+                r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        else
+                cimom->watchers[cimom->watcher_count++] = ev;
+        pthread_mutex_unlock(&cimom->pollers_lock);
+        ev->watching = r == 0;
+        return r;
+}
+
+static void unwatch(struct cimom_events *ev)
+{
+        struct cimom *cimom = ev->h->cimom;
+
+        pthread_mutex_lock(&cimom->pollers_lock);
+        for (size_t i = 0; i < cimom->watcher_count; i++) {
+                if (cimom->watchers[i] == ev) {
+                        cimom->watchers[i] = cimom->watchers[--cimom->watcher_count];
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&cimom->pollers_lock);
+        ev->watching = false;
+}
+
+/* Does the repository hold every instance of class_name's tree? */
+static int repository_only(struct cimom_events *ev, const char *class_name, bool *ret,
+                           struct owmi_error *err)
+{
+        size_t classes = 0, dynamic = 0;
+        struct repo *repo;
+        int r = cimom_repo_borrow(ev->h->cimom, &repo, err);
+
+        if (r < 0)
+                return r;
+        r = cimom_class_tree_sources(repo, ev->h->ns, class_name, &classes, &dynamic, err);
+        cimom_repo_return(ev->h->cimom, repo);
+        *ret = r >= 0 && classes > 0 && dynamic == 0;
+        return r;
+}
+
 /* ---- subscribing ------------------------------------------------------------- */
 
 /* The class of `TargetInstance ISA 'Class'` at the top of the WHERE's AND
@@ -650,26 +752,35 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 r = check_query(ev, text, &cls, err);
         if (r < 0)
                 goto fail;
-        if (ev->q->has_group) {
+        if (ev->q->within > 0 && (ev->q->within < WITHIN_MIN || ev->q->within > WITHIN_MAX)) {
+                r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                   "WITHIN must be between %g and %g seconds", WITHIN_MIN,
+                                   WITHIN_MAX);
+        } else if (ev->q->has_group) {
                 r = owmi_error_set(err, OWMI_E_NOT_SUPPORTED,
                                    "GROUP WITHIN (aggregate events) is not supported yet");
         } else if (cim_object_is_a(cls, "__ExtrinsicEvent")) {
                 r = cimom_subscribe(ev->h, cls->class_name, extrinsic_sink, ev, &ev->extrinsic, err);
         } else if ((ev->kinds = intrinsic_kinds(cls)) != 0) {
                 const char *target = target_class(ev->q->where);
+                bool pushed = false;
 
                 if (!target)
                         r = owmi_error_set(err, OWMI_E_REGISTRATION_TOO_BROAD,
                                            "an instance event query needs WHERE TargetInstance "
                                            "ISA 'Class'");
+                else if (!(ev->target = owmi_strdup(target)))
+                        r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                else
+                        r = repository_only(ev, target, &pushed, err);
+                if (r < 0 || !target)
+                        ;       /* refused above */
+                else if (pushed)
+                        r = watch(ev, err);
                 else if (ev->q->within <= 0)
                         r = owmi_error_set(err, OWMI_E_REGISTRATION_TOO_PRECISE,
                                            "no provider raises events for '%s': the query needs "
                                            "WITHIN (a polling interval)", target);
-                else if (ev->q->within < WITHIN_MIN || ev->q->within > WITHIN_MAX)
-                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
-                                           "WITHIN must be between %g and %g seconds", WITHIN_MIN,
-                                           WITHIN_MAX);
                 else
                         r = poller_join(ev, target, (uint64_t) (ev->q->within * 1000 + 0.5), err);
         } else {
@@ -695,9 +806,12 @@ struct cimom_events *cimom_events_close(struct cimom_events *ev)
                 ev->extrinsic = cimom_unsubscribe(ev->extrinsic);
         if (ev->poller)
                 poller_leave(ev);
+        if (ev->watching)
+                unwatch(ev);
         for (size_t i = 0; i < ev->count; i++)
                 cim_object_free(ev->queue[(ev->head + i) % ev->max]);
         owmi_free(ev->queue);
+        owmi_free(ev->target);
         wql_query_free(ev->q);
         cimom_ns_close(ev->h);
         pthread_cond_destroy(&ev->ready);

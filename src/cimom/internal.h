@@ -24,8 +24,10 @@ struct cimom {
         pthread_mutex_t providers_lock;
         struct loaded_provider **providers;  /* loaded once, kept until cimom_free */
         size_t provider_count, provider_alloc;
-        pthread_mutex_t pollers_lock;        /* the event pollers (events.c) */
+        pthread_mutex_t pollers_lock;        /* the event pollers and watchers (events.c) */
         struct poller *pollers;
+        struct cimom_events **watchers;      /* subscriptions the repository tells */
+        size_t watcher_count, watcher_alloc;
 };
 
 struct cimom_ns {
@@ -69,6 +71,18 @@ int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_nam
 /* GetObject of an instance path, routed the same way. */
 int cimom_instance_get(struct cimom_ns *h, struct repo *repo, const struct cim_objpath *path,
                        struct cim_object **ret, struct owmi_error *err);
+
+/* How many classes the tree of class_name has, and how many of them are
+ * dynamic (served by a provider). */
+int cimom_class_tree_sources(struct repo *repo, const char *ns, const char *class_name,
+                             size_t *ret_classes, size_t *ret_dynamic, struct owmi_error *err);
+
+/* The repository changed an instance (events.c): before is NULL for a
+ * creation, after NULL for a deletion.  Subscriptions to the instance's
+ * class hear of it at once.  Cheap when nobody listens. */
+bool cimom_events_watching(struct cimom_ns *h);
+void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
+                                   const struct cim_object *after);
 
 /* wql_check's view of other classes (ISA operands): each fetched from the
  * repository once, kept until released. */

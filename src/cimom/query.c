@@ -126,6 +126,19 @@ static int count_sources(const char *name, const char *provider, void *userdata)
         return 0;
 }
 
+int cimom_class_tree_sources(struct repo *repo, const char *ns, const char *class_name,
+                             size_t *ret_classes, size_t *ret_dynamic, struct owmi_error *err)
+{
+        struct sources s = { 0, 0 };
+        int r = repo_class_subtree(repo, ns, class_name, count_sources, &s, err);
+
+        if (r < 0)
+                return r;
+        *ret_classes = s.classes;
+        *ret_dynamic = s.dynamic;
+        return 0;
+}
+
 static bool single_source(struct repo *repo, const char *ns, const char *class_name)
 {
         struct sources s = { 0, 0 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-events.c: ExecNotificationQuery.  Intrinsic events by polling on a
- * repository class (instances the test creates, changes and deletes) and
- * on a provider's class (the sample provider's counters), filtered by
+ * test-events.c: ExecNotificationQuery.  Intrinsic events on a repository
+ * class (instances the test creates, changes and deletes: raised by the
+ * writes themselves) and by polling on a provider's class (the sample
+ * provider's counters), filtered by
  * their WHERE; extrinsic events from the sample provider; the errors WMI
  * gives for queries it will not run; a timeout; a queue that overflows
  * and says how much it dropped.
@@ -200,7 +201,38 @@ static void test_repository_class(void **state)
         delete_thing("b");
 }
 
-/* A provider's class is polled the same way: Increment changes a counter. */
+/* A class the repository holds needs no polling: its events are raised
+ * by the writes themselves, there when the write returns. */
+static void test_repository_pushes(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __InstanceOperationEvent "
+                                            "WHERE TargetInstance ISA 'Test_Thing'", 0);
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+
+        (void) state;
+        put_thing("Test_Thing", "quick", 1);
+        put_thing("Test_Thing", "quick", 2);
+        put_thing("Test_Thing", "quick", 2);     /* the same again: no modification */
+        delete_thing("quick");
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__InstanceCreationEvent");
+        cim_object_free(event);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__InstanceModificationEvent");
+        assert_int_equal(number(embedded(event, "PreviousInstance"), "Size"), 1);
+        cim_object_free(event);
+        /* an instance created and deleted between two polls is still seen */
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__InstanceDeletionEvent");
+        assert_int_equal(number(embedded(event, "TargetInstance"), "Size"), 2);
+        cim_object_free(event);
+        assert_true(cimom_events_next(ev, 0, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        cimom_events_close(ev);
+}
+
+/* A provider's class is polled: Increment changes a counter. */
 static void test_provider_class(void **state)
 {
         struct cimom_events *ev = subscribe("SELECT * FROM __InstanceModificationEvent WITHIN 0.1 "
@@ -253,7 +285,8 @@ static void test_refused(void **state)
                 const char *query;
                 uint32_t code;
         } cases[] = {
-                { "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Test_Thing'",
+                /* a provider's class is polled: WITHIN is needed */
+                { "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Sample_Counter'",
                   OWMI_E_REGISTRATION_TOO_PRECISE },
                 { "SELECT * FROM __InstanceCreationEvent WITHIN 1", OWMI_E_REGISTRATION_TOO_BROAD },
                 { "SELECT * FROM Test_Thing WITHIN 1", OWMI_E_NOT_EVENT_CLASS },
@@ -329,6 +362,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_repository_class),
+                cmocka_unit_test(test_repository_pushes),
                 cmocka_unit_test(test_provider_class),
                 cmocka_unit_test(test_extrinsic),
                 cmocka_unit_test(test_refused),
