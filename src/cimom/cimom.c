@@ -76,6 +76,9 @@ struct cimom *cimom_free(struct cimom *cimom)
         owmi_free(cimom->idle);
         pthread_mutex_destroy(&cimom->lock);
         pthread_mutex_destroy(&cimom->providers_lock);
+        /* every subscription was closed before: the lists are empty */
+        owmi_free(cimom->watchers);
+        pthread_mutex_destroy(&cimom->pollers_lock);
         owmi_free(cimom->path);
         owmi_free(cimom);
         return NULL;
