@@ -24,14 +24,18 @@
  *     with its own WHERE.  A query without WITHIN is refused with
  *     WBEMESS_E_REGISTRATION_TOO_PRECISE, one without ISA with
  *     WBEMESS_E_REGISTRATION_TOO_BROAD (it would poll everything).
+ * GROUP WITHIN n [BY ...] [HAVING NumberOfEvents op k] gathers the events
+ * that pass the WHERE: the first of a group (events with equal BY values)
+ * opens it, n seconds later it becomes one __AggregateEvent
+ * (NumberOfEvents, Representative: the first event), delivered if the
+ * HAVING holds.  Groups fall due when the consumer asks for events.
  * Events wait in a bounded queue per subscription.  When a slow consumer
  * lets it fill, the oldest events are dropped and the consumer's next
  * event is an __EventQueueOverflowEvent that says how many (NumberDropped)
  * before the ones that were kept: nothing is lost silently.
  *
- * Not here yet (issue 5): repository classes raising their own events
- * without polling, providers pushing intrinsic events, GROUP WITHIN,
- * __TimerEvent, class and namespace events, permanent subscriptions.
+ * Not here yet (issue 5): providers pushing intrinsic events, __TimerEvent,
+ * class and namespace events, permanent subscriptions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -79,6 +83,16 @@ struct cimom_events {
         size_t head, count, max;
         uint64_t dropped;                /* not yet reported */
         bool cancelled;
+        struct group *groups;            /* GROUP WITHIN: open groups, oldest first */
+        size_t group_count;              /* bounded by max, as the queue */
+};
+
+struct group {
+        struct group *next;
+        char *key;                       /* the BY values, as MOF text */
+        uint32_t count;
+        struct cim_object *representative;
+        struct timespec due;             /* CLOCK_MONOTONIC */
 };
 
 /* ---- the queue ------------------------------------------------------------ */
@@ -148,6 +162,161 @@ static struct cim_object *overflow_event(struct cimom_events *ev, uint64_t dropp
         return event;
 }
 
+/* ---- aggregation (GROUP WITHIN) ---------------------------------------------- */
+
+/* The value at a property path of event (through embedded objects), or NULL. */
+static const struct cim_value *path_value(const struct cim_object *event, const struct wql_prop *prop)
+{
+        const struct cim_object *obj = event;
+        const struct cim_property *p = NULL;
+
+        for (size_t i = 0; i < prop->count; i++) {
+                p = obj ? cim_object_find_property(obj, prop->names[i]) : NULL;
+                if (!p)
+                        return NULL;
+                obj = !p->value.is_null && p->value.type == CIM_TYPE_OBJECT ? p->value.v.object :
+                                                                              NULL;
+        }
+        return p ? &p->value : NULL;
+}
+
+/* The BY values of event as one string (NULL on ENOMEM). */
+static char *group_key(const struct cimom_events *ev, const struct cim_object *event)
+{
+        struct strbuf sb = STRBUF_INIT;
+
+        strbuf_addstr(&sb, "");
+        for (size_t i = 0; i < ev->q->group_by_count; i++) {
+                const struct cim_value *v = path_value(event, &ev->q->group_by[i]);
+
+                if (v && !v->is_null)
+                        cim_value_format_mof(v, &sb, 0);
+                else
+                        strbuf_addstr(&sb, "NULL");
+                strbuf_addch(&sb, '\x1f');
+        }
+        if (strbuf_error(&sb) < 0) {
+                strbuf_release(&sb);
+                return NULL;
+        }
+        return strbuf_detach(&sb);
+}
+
+static void group_free(struct group *g)
+{
+        owmi_free(g->key);
+        cim_object_free(g->representative);
+        owmi_free(g);
+}
+
+/* Into its group (opened if new); under ev->lock.  Takes event. */
+static void group_add(struct cimom_events *ev, struct cim_object *event)
+{
+        char *key = group_key(ev, event);
+        struct group *g, **tail = &ev->groups;
+
+        if (!key) {
+                cim_object_free(event);
+                ev->dropped++;
+                return;
+        }
+        for (g = ev->groups; g; tail = &g->next, g = g->next) {
+                if (strcmp(g->key, key) == 0) {
+                        g->count++;
+                        owmi_free(key);
+                        cim_object_free(event);
+                        return;
+                }
+        }
+        if (ev->group_count == ev->max || !(g = owmi_calloc(1, sizeof(*g)))) {
+                /* as many groups as the queue holds events: no more */
+                owmi_free(key);
+                cim_object_free(event);
+                ev->dropped++;
+                return;
+        }
+        g->key = key;
+        g->count = 1;
+        g->representative = event;
+        clock_gettime(CLOCK_MONOTONIC, &g->due);
+        g->due.tv_sec += (time_t) ev->q->group_within;
+        g->due.tv_nsec += (long) ((ev->q->group_within - (double) (time_t) ev->q->group_within) * 1e9);
+        if (g->due.tv_nsec >= 1000000000) {
+                g->due.tv_sec++;
+                g->due.tv_nsec -= 1000000000;
+        }
+        *tail = g;
+        ev->group_count++;
+        pthread_cond_signal(&ev->ready);
+}
+
+static bool time_reached(const struct timespec *now, const struct timespec *t)
+{
+        return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+static bool having_holds(const struct wql_query *q, uint32_t n)
+{
+        uint32_t k = q->having_count;
+
+        if (!q->has_having)
+                return true;
+        switch (q->having_op) {
+        case WQL_OP_EQ: return n == k;
+        case WQL_OP_NE: return n != k;
+        case WQL_OP_LT: return n < k;
+        case WQL_OP_GT: return n > k;
+        case WQL_OP_LE: return n <= k;
+        case WQL_OP_GE: return n >= k;
+        }
+        return false;
+}
+
+/* The groups that fell due, taken off the list; under ev->lock. */
+static struct group *groups_due(struct cimom_events *ev)
+{
+        struct group *due = NULL, **due_tail = &due, **link = &ev->groups;
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        while (*link) {
+                struct group *g = *link;
+
+                if (time_reached(&now, &g->due)) {
+                        *link = g->next;
+                        g->next = NULL;
+                        *due_tail = g;
+                        due_tail = &g->next;
+                        ev->group_count--;
+                } else {
+                        link = &g->next;
+                }
+        }
+        return due;
+}
+
+/* Each due group as an __AggregateEvent, queued when HAVING holds. */
+static void groups_deliver(struct cimom_events *ev, struct group *due)
+{
+        while (due) {
+                struct group *g = due;
+                struct cim_object *event = NULL;
+                struct cim_value v;
+
+                due = g->next;
+                if (having_holds(ev->q, g->count) &&
+                    cimom_spawn_instance(ev->h, "__AggregateEvent", &event, NULL) >= 0) {
+                        cim_value_set_uint(&v, CIM_TYPE_UINT32, g->count);
+                        if (cim_object_set_value(event, "NumberOfEvents", &v, NULL) < 0 ||
+                            set_object(event, "Representative", g->representative, NULL) < 0)
+                                event = cim_object_free(event);
+                        if (event)
+                                queue_push(ev, event);
+                }
+                group_free(g);
+        }
+}
+
 int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object **ret,
                       struct owmi_error *err)
 {
@@ -167,7 +336,22 @@ int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object
                 }
         }
         pthread_mutex_lock(&ev->lock);
-        while (!ev->count && !ev->dropped && !ev->cancelled && r == 0) {
+        for (;;) {
+                struct group *due = groups_due(ev);
+
+                if (due) {
+                        /* made outside the lock: it reads the repository */
+                        pthread_mutex_unlock(&ev->lock);
+                        groups_deliver(ev, due);
+                        pthread_mutex_lock(&ev->lock);
+                }
+                if (ev->count || ev->dropped || ev->cancelled || r != 0)
+                        break;
+                if (ev->groups && (timeout_ms < 0 || !time_reached(&ev->groups->due, &deadline))) {
+                        /* wake when the oldest group falls due */
+                        pthread_cond_timedwait(&ev->ready, &ev->lock, &ev->groups->due);
+                        continue;
+                }
                 if (timeout_ms == 0)
                         r = ETIMEDOUT;
                 else if (timeout_ms < 0)
@@ -211,11 +395,17 @@ void cimom_events_cancel(struct cimom_events *ev)
 }
 
 /* An event for this subscriber: filtered by its WHERE, cut to its select
- * list, queued; or freed. */
+ * list, queued (or gathered into its group); or freed. */
 static void offer(struct cimom_events *ev, struct cim_object *event)
 {
         if (!wql_match(ev->q->where, event)) {
                 cim_object_free(event);
+                return;
+        }
+        if (ev->q->has_group) {
+                pthread_mutex_lock(&ev->lock);
+                group_add(ev, event);
+                pthread_mutex_unlock(&ev->lock);
                 return;
         }
         if (!ev->q->select_all)
@@ -756,9 +946,6 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                    "WITHIN must be between %g and %g seconds", WITHIN_MIN,
                                    WITHIN_MAX);
-        } else if (ev->q->has_group) {
-                r = owmi_error_set(err, OWMI_E_NOT_SUPPORTED,
-                                   "GROUP WITHIN (aggregate events) is not supported yet");
         } else if (cim_object_is_a(cls, "__ExtrinsicEvent")) {
                 r = cimom_subscribe(ev->h, cls->class_name, extrinsic_sink, ev, &ev->extrinsic, err);
         } else if ((ev->kinds = intrinsic_kinds(cls)) != 0) {
@@ -810,6 +997,12 @@ struct cimom_events *cimom_events_close(struct cimom_events *ev)
                 unwatch(ev);
         for (size_t i = 0; i < ev->count; i++)
                 cim_object_free(ev->queue[(ev->head + i) % ev->max]);
+        while (ev->groups) {
+                struct group *g = ev->groups;
+
+                ev->groups = g->next;
+                group_free(g);
+        }
         owmi_free(ev->queue);
         owmi_free(ev->target);
         wql_query_free(ev->q);

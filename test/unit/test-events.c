@@ -279,6 +279,55 @@ static void test_extrinsic(void **state)
         cimom_events_close(ev);
 }
 
+/* GROUP WITHIN: one __AggregateEvent per group of equal BY values, after
+ * the interval, when HAVING holds. */
+static void test_aggregation(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM Sample_CounterEvent GROUP WITHIN 1 "
+                                            "BY Name HAVING NumberOfEvents > 1", 0);
+        struct cimom_events *all = subscribe("SELECT * FROM __InstanceCreationEvent "
+                                             "WHERE TargetInstance ISA 'Test_Thing' "
+                                             "GROUP WITHIN 1", 0);
+        struct cim_object *out = NULL, *event;
+        struct owmi_error err = { 0 };
+        char name[8];
+
+        (void) state;
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='alpha'", "Increment",
+                                                   NULL, &out, &err), 0);
+                cim_object_free(out);
+        }
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='beta'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        for (int i = 0; i < 4; i++) {
+                snprintf(name, sizeof(name), "g%d", i);
+                put_thing("Test_Thing", name, 0);
+        }
+        /* nothing before the interval is over */
+        assert_true(cimom_events_next(ev, 0, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        event = next(ev);
+        assert_string_equal(event->class_name, "__AggregateEvent");
+        assert_int_equal(number(event, "NumberOfEvents"), 3);
+        assert_string_equal(text(embedded(event, "Representative"), "Name"), "alpha");
+        cim_object_free(event);
+        /* beta's group of one fails HAVING */
+        assert_true(cimom_events_next(ev, 700, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        event = next(all);
+        assert_int_equal(number(event, "NumberOfEvents"), 4);
+        assert_string_equal(embedded(event, "Representative")->class_name, "__InstanceCreationEvent");
+        cim_object_free(event);
+        cimom_events_close(ev);
+        cimom_events_close(all);
+        for (int i = 0; i < 4; i++) {
+                snprintf(name, sizeof(name), "g%d", i);
+                delete_thing(name);
+        }
+}
+
 static void test_refused(void **state)
 {
         static const struct {
@@ -365,6 +414,7 @@ int main(void)
                 cmocka_unit_test(test_repository_pushes),
                 cmocka_unit_test(test_provider_class),
                 cmocka_unit_test(test_extrinsic),
+                cmocka_unit_test(test_aggregation),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_overflow),
                 cmocka_unit_test(test_cancel),
