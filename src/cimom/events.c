@@ -34,8 +34,10 @@
  * event is an __EventQueueOverflowEvent that says how many (NumberDropped)
  * before the ones that were kept: nothing is lost silently.
  *
- * Not here yet (issue 5): providers pushing intrinsic events, __TimerEvent,
- * class and namespace events, permanent subscriptions.
+ * __TimerEvent comes from the timer instructions (timers.c).
+ *
+ * Not here yet (issue 5): providers pushing intrinsic events, class and
+ * namespace events, permanent subscriptions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -75,6 +77,7 @@ struct cimom_events {
         unsigned kinds;                  /* intrinsic: what the FROM class takes */
         char *target;                    /* intrinsic: the ISA class */
         bool watching;                   /* told by the repository's writes */
+        bool timing;                     /* a __TimerEvent subscriber */
         struct poller *poller;
         struct cimom_subscription *extrinsic;
         pthread_mutex_t lock;
@@ -114,7 +117,7 @@ static void queue_push(struct cimom_events *ev, struct cim_object *event)
 }
 
 /* 100-ns intervals since 1601-01-01 UTC, WMI's TIME_CREATED */
-static uint64_t filetime_now(void)
+uint64_t cimom_filetime_now(void)
 {
         struct timespec ts;
 
@@ -155,7 +158,7 @@ static struct cim_object *overflow_event(struct cimom_events *ev, uint64_t dropp
 
         if (cimom_spawn_instance(ev->h, "__EventQueueOverflowEvent", &event, NULL) < 0)
                 return NULL;
-        if (set_uint64(event, "TIME_CREATED", filetime_now(), NULL) < 0 ||
+        if (set_uint64(event, "TIME_CREATED", cimom_filetime_now(), NULL) < 0 ||
             set_uint64(event, "NumberDropped", dropped, NULL) < 0 ||
             set_uint64(event, "CurrentQueueSize", size, NULL) < 0)
                 return cim_object_free(event);
@@ -396,7 +399,7 @@ void cimom_events_cancel(struct cimom_events *ev)
 
 /* An event for this subscriber: filtered by its WHERE, cut to its select
  * list, queued (or gathered into its group); or freed. */
-static void offer(struct cimom_events *ev, struct cim_object *event)
+void cimom_events_offer(struct cimom_events *ev, struct cim_object *event)
 {
         if (!wql_match(ev->q->where, event)) {
                 cim_object_free(event);
@@ -417,7 +420,7 @@ static void offer(struct cimom_events *ev, struct cim_object *event)
 
 static int extrinsic_sink(struct cim_object *event, void *userdata)
 {
-        offer(userdata, event);
+        cimom_events_offer(userdata, event);
         return 0;
 }
 
@@ -542,7 +545,7 @@ static void distribute(struct poller *p, unsigned kind, struct cim_object *event
                         continue;
                 copy = cim_object_clone(event);
                 if (copy)
-                        offer(ev, copy);
+                        cimom_events_offer(ev, copy);
         }
         pthread_mutex_unlock(&p->cimom->pollers_lock);
         cim_object_free(event);
@@ -563,7 +566,7 @@ static void emit(struct poller *p, unsigned kind, const struct cim_object *targe
 /* Compare now with what was seen, in key order; raise the differences. */
 static void diff(struct poller *p, const struct snapshot *then, const struct snapshot *now)
 {
-        uint64_t when = filetime_now();
+        uint64_t when = cimom_filetime_now();
         size_t i = 0, j = 0;
 
         while (i < then->count || j < now->count) {
@@ -748,9 +751,11 @@ static void poller_leave(struct cimom_events *ev)
 
 bool cimom_events_watching(struct cimom_ns *h)
 {
-        bool any = false;
+        bool any;
 
         pthread_mutex_lock(&h->cimom->pollers_lock);
+        /* the timers reload when a timer instruction changes */
+        any = h->cimom->timers != NULL;
         for (size_t i = 0; i < h->cimom->watcher_count && !any; i++)
                 any = owmi_strcasecmp(h->cimom->watchers[i]->h->ns, h->ns) == 0;
         pthread_mutex_unlock(&h->cimom->pollers_lock);
@@ -765,11 +770,13 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
         struct cim_object *event = NULL;
         unsigned kind;
 
+        if (target && cim_object_is_a(target, "__TimerInstruction"))
+                cimom_timers_changed(cimom);
         if (!target || (before && after && !instance_changed(before, after)))
                 return;
         kind = !before ? KIND_CREATION : !after ? KIND_DELETION : KIND_MODIFICATION;
         if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
-            set_uint64(event, "TIME_CREATED", filetime_now(), NULL) < 0 ||
+            set_uint64(event, "TIME_CREATED", cimom_filetime_now(), NULL) < 0 ||
             set_object(event, "TargetInstance", target, NULL) < 0 ||
             (kind == KIND_MODIFICATION && set_object(event, "PreviousInstance", before, NULL) < 0)) {
                 syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
@@ -787,7 +794,7 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
                         continue;
                 copy = cim_object_clone(event);
                 if (copy)
-                        offer(ev, copy);
+                        cimom_events_offer(ev, copy);
         }
         pthread_mutex_unlock(&cimom->pollers_lock);
         cim_object_free(event);
@@ -946,6 +953,9 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                    "WITHIN must be between %g and %g seconds", WITHIN_MIN,
                                    WITHIN_MAX);
+        } else if (cim_object_is_a(cls, "__TimerEvent")) {
+                r = cimom_timers_join(ev, ev->h, err);
+                ev->timing = r >= 0;
         } else if (cim_object_is_a(cls, "__ExtrinsicEvent")) {
                 r = cimom_subscribe(ev->h, cls->class_name, extrinsic_sink, ev, &ev->extrinsic, err);
         } else if ((ev->kinds = intrinsic_kinds(cls)) != 0) {
@@ -995,6 +1005,8 @@ struct cimom_events *cimom_events_close(struct cimom_events *ev)
                 poller_leave(ev);
         if (ev->watching)
                 unwatch(ev);
+        if (ev->timing)
+                cimom_timers_leave(ev, ev->h->cimom);
         for (size_t i = 0; i < ev->count; i++)
                 cim_object_free(ev->queue[(ev->head + i) % ev->max]);
         while (ev->groups) {

@@ -14,6 +14,7 @@
 
 struct loaded_provider;
 struct poller;
+struct timer_service;
 struct wql_query;
 
 struct cimom {
@@ -28,6 +29,7 @@ struct cimom {
         struct poller *pollers;
         struct cimom_events **watchers;      /* subscriptions the repository tells */
         size_t watcher_count, watcher_alloc;
+        struct timer_service *timers;        /* while anyone listens (timers.c) */
 };
 
 struct cimom_ns {
@@ -83,6 +85,18 @@ int cimom_class_tree_sources(struct repo *repo, const char *ns, const char *clas
 bool cimom_events_watching(struct cimom_ns *h);
 void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
                                    const struct cim_object *after);
+
+/* An event for a subscription: its WHERE decides (events.c).  Takes event. */
+void cimom_events_offer(struct cimom_events *ev, struct cim_object *event);
+/* 100-ns intervals since 1601-01-01 UTC, WMI's TIME_CREATED */
+uint64_t cimom_filetime_now(void);
+
+/* __TimerEvent subscribers (timers.c): join with the subscription's own
+ * handle; leave before closing it.  changed: a __TimerInstruction was
+ * written. */
+int cimom_timers_join(struct cimom_events *ev, struct cimom_ns *h, struct owmi_error *err);
+void cimom_timers_leave(struct cimom_events *ev, struct cimom *cimom);
+void cimom_timers_changed(struct cimom *cimom);
 
 /* wql_check's view of other classes (ISA operands): each fetched from the
  * repository once, kept until released. */

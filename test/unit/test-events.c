@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -328,6 +329,110 @@ static void test_aggregation(void **state)
         }
 }
 
+static void put_interval_timer(const char *id, uint32_t ms)
+{
+        struct cim_object *inst = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_value v;
+
+        assert_int_equal(cimom_spawn_instance(ns, "__IntervalTimerInstruction", &inst, &err), 0);
+        assert_int_equal(cim_value_set_string(&v, CIM_TYPE_STRING, id), 0);
+        assert_int_equal(cim_object_set_value(inst, "TimerId", &v, &err), 0);
+        cim_value_release(&v);
+        cim_value_set_uint(&v, CIM_TYPE_UINT32, ms);
+        assert_int_equal(cim_object_set_value(inst, "IntervalBetweenEvents", &v, &err), 0);
+        if (cimom_put_instance(ns, inst, 0, NULL, 0, NULL, &err) < 0)
+                fail_msg("put timer %s: %s", id, err.message);
+        cim_object_free(inst);
+}
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+/* Timer instructions make __TimerEvent: one made before the subscription
+ * and one after, each at its interval, the WHERE picking one; deleting it
+ * stops it. */
+static void test_timers(void **state)
+{
+        struct cimom_events *fast, *slow;
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+        double start, elapsed;
+
+        (void) state;
+        put_interval_timer("fast", 100);
+        fast = subscribe("SELECT * FROM __TimerEvent WHERE TimerId = 'fast'", 0);
+        slow = subscribe("SELECT * FROM __TimerEvent WHERE TimerId = 'slow'", 0);
+        put_interval_timer("slow", 300);        /* made while listening */
+        start = now_ms();
+        for (int i = 0; i < 4; i++) {
+                event = next(fast);
+                assert_string_equal(event->class_name, "__TimerEvent");
+                assert_string_equal(text(event, "TimerId"), "fast");
+                assert_true(number(event, "NumFirings") >= 1);
+                cim_object_free(event);
+        }
+        elapsed = now_ms() - start;
+        /* four firings 100 ms apart: not sooner, and not much later */
+        assert_true(elapsed >= 250);
+        assert_true(elapsed < 2000);
+        event = next(slow);
+        assert_string_equal(text(event, "TimerId"), "slow");
+        cim_object_free(event);
+        /* deleted: it fires no more */
+        assert_int_equal(cimom_delete_instance(ns, "__IntervalTimerInstruction.TimerId=\"slow\"",
+                                               &err), 0);
+        while (cimom_events_next(slow, 0, &event, &err) == 0)
+                cim_object_free(event);       /* one may have been on its way */
+        assert_true(cimom_events_next(slow, 700, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        cimom_events_close(fast);
+        cimom_events_close(slow);
+        assert_int_equal(cimom_delete_instance(ns, "__IntervalTimerInstruction.TimerId=\"fast\"",
+                                               &err), 0);
+}
+
+/* An absolute timer fires once, at its time. */
+static void test_absolute_timer(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __TimerEvent WHERE TimerId = 'once'", 0);
+        struct cim_object *inst = NULL, *event = NULL;
+        struct owmi_error err = { 0 };
+        struct timespec real;
+        struct cim_value v;
+        double start;
+
+        (void) state;
+        clock_gettime(CLOCK_REALTIME, &real);
+        assert_int_equal(cimom_spawn_instance(ns, "__AbsoluteTimerInstruction", &inst, &err), 0);
+        assert_int_equal(cim_value_set_string(&v, CIM_TYPE_STRING, "once"), 0);
+        assert_int_equal(cim_object_set_value(inst, "TimerId", &v, &err), 0);
+        cim_value_release(&v);
+        cim_value_init_null(&v, CIM_TYPE_DATETIME, false);
+        assert_int_equal(cim_datetime_from_unix_usec((int64_t) real.tv_sec * 1000000 +
+                                                     real.tv_nsec / 1000 + 400000, 0,
+                                                     &v.v.datetime), 0);
+        v.is_null = false;
+        assert_int_equal(cim_object_set_value(inst, "EventDateTime", &v, &err), 0);
+        start = now_ms();
+        assert_int_equal(cimom_put_instance(ns, inst, 0, NULL, 0, NULL, &err), 0);
+        cim_object_free(inst);
+        event = next(ev);
+        assert_true(now_ms() - start >= 300);
+        assert_string_equal(text(event, "TimerId"), "once");
+        cim_object_free(event);
+        assert_true(cimom_events_next(ev, 600, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        cimom_events_close(ev);
+        assert_int_equal(cimom_delete_instance(ns, "__AbsoluteTimerInstruction.TimerId=\"once\"",
+                                               &err), 0);
+}
+
 static void test_refused(void **state)
 {
         static const struct {
@@ -415,6 +520,8 @@ int main(void)
                 cmocka_unit_test(test_provider_class),
                 cmocka_unit_test(test_extrinsic),
                 cmocka_unit_test(test_aggregation),
+                cmocka_unit_test(test_timers),
+                cmocka_unit_test(test_absolute_timer),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_overflow),
                 cmocka_unit_test(test_cancel),
