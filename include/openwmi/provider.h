@@ -166,6 +166,14 @@ struct owmi_host {
         /* Is the caller a member of group gid (its primary group or a
          * supplementary one)?  1 or 0. */
         int (*caller_in_group)(owmi_request *req, gid_t gid);
+
+        /* Instance events: a provider whose __EventProviderRegistration
+         * lists queries such as "SELECT * FROM __InstanceCreationEvent
+         * WHERE TargetInstance ISA 'Sample_Counter'" gets enable_events
+         * with that data class, and raises __InstanceCreationEvent (or
+         * Deletion, Modification) with TargetInstance set to an instance
+         * made here (set_object copies it; free it after). */
+        owmi_instance *(*event_object_new)(owmi_events *events, const char *class_name);
 };
 
 /* What a provider offers; unused entries are NULL (the object manager then
@@ -193,7 +201,9 @@ struct owmi_provider {
                            const owmi_instance *in, owmi_instance *out);
         /* Someone subscribed to (enable != 0) or no longer wants (0) the
          * events of class_name: start or stop raising them on events, which
-         * stays valid until the matching disable. */
+         * stays valid until the matching disable.  class_name is an event
+         * class, or a data class for its instance events (see
+         * event_object_new). */
         int (*enable_events)(void *state, owmi_events *events, const char *class_name, int enable);
 };
 

@@ -40,6 +40,8 @@ struct sample {
         pthread_mutex_t events_lock;
         owmi_events *channels[8];
         size_t channel_count;
+        owmi_events *instance_channels[8];   /* Sample_Counter's creations, deletions */
+        size_t instance_channel_count;
 };
 
 static int64_t now_usec(void)
@@ -232,13 +234,41 @@ static int sample_get(void *state, owmi_request *req, const owmi_instance *keys)
         return r < 0 ? r : 0;
 }
 
+/* __InstanceCreationEvent or __InstanceDeletionEvent of a counter to every
+ * subscriber of Sample_Counter's instance events. */
+static void raise_instance(struct sample *s, const char *event_class, const struct counter *c)
+{
+        const struct owmi_host *h = s->host;
+
+        pthread_mutex_lock(&s->events_lock);
+        for (size_t i = 0; i < s->instance_channel_count; i++) {
+                owmi_events *ch = s->instance_channels[i];
+                owmi_instance *ev = h->event_new(ch, event_class);
+                owmi_instance *target = h->event_object_new(ch, "Sample_Counter");
+
+                if (ev && target) {
+                        h->set_string(target, "Name", c->name);
+                        h->set_uint(target, "Value", c->value);
+                        h->set_uint(target, "Step", c->step);
+                        h->set_datetime(target, "Updated", c->updated_usec, 0);
+                        h->set_object(ev, "TargetInstance", target);
+                        h->raise(ch, ev);
+                        ev = NULL;
+                }
+                h->instance_free(ev);
+                h->instance_free(target);
+        }
+        pthread_mutex_unlock(&s->events_lock);
+}
+
 static int sample_put(void *state, owmi_request *req, const owmi_instance *inst, unsigned flags)
 {
         struct sample *s = state;
         const struct owmi_host *h = s->host;
         const char *name;
         uint64_t value = 0, step = 1;
-        struct counter *c;
+        struct counter *c, made;
+        bool created = false;
         int r = 0;
 
         if (strcasecmp(h->class_name(inst), "Sample_Counter") != 0)
@@ -261,12 +291,17 @@ static int sample_put(void *state, owmi_request *req, const owmi_instance *inst,
                 if (!c) {
                         c = &s->counters[s->count++];
                         snprintf(c->name, sizeof(c->name), "%s", name);
+                        created = true;
                 }
                 c->value = value;
                 c->step = (uint32_t) step;
                 c->updated_usec = now_usec();
+                made = *c;
         }
         pthread_mutex_unlock(&s->lock);
+        /* raised without the lock: a subscriber may call back */
+        if (created)
+                raise_instance(s, "__InstanceCreationEvent", &made);
         return r;
 }
 
@@ -275,18 +310,22 @@ static int sample_remove(void *state, owmi_request *req, const owmi_instance *ke
         struct sample *s = state;
         const struct owmi_host *h = s->host;
         const char *name;
-        struct counter *c;
+        struct counter *c, gone;
         int r = 0;
 
         if (h->get_string(keys, "Name", &name) < 0)
                 return h->error(req, OWMI_E_INVALID_OBJECT_PATH, "Name is required");
         pthread_mutex_lock(&s->lock);
         c = find(s, name);
-        if (!c)
+        if (!c) {
                 r = h->error(req, OWMI_E_NOT_FOUND, "no counter '%s'", name);
-        else
+        } else {
+                gone = *c;
                 *c = s->counters[--s->count];
+        }
         pthread_mutex_unlock(&s->lock);
+        if (r == 0)
+                raise_instance(s, "__InstanceDeletionEvent", &gone);
         return r;
 }
 
@@ -314,18 +353,28 @@ static int sample_enable_events(void *state, owmi_events *events, const char *cl
         struct sample *s = state;
         int r = 0;
 
-        if (strcasecmp(class_name, "Sample_CounterEvent") != 0)
+        owmi_events **list;
+        size_t *count;
+
+        if (strcasecmp(class_name, "Sample_CounterEvent") == 0) {
+                list = s->channels;
+                count = &s->channel_count;
+        } else if (strcasecmp(class_name, "Sample_Counter") == 0) {
+                list = s->instance_channels;
+                count = &s->instance_channel_count;
+        } else {
                 return -EINVAL;
+        }
         pthread_mutex_lock(&s->events_lock);
         if (enable) {
-                if (s->channel_count == sizeof(s->channels) / sizeof(s->channels[0]))
+                if (*count == 8)
                         r = -EBUSY;
                 else
-                        s->channels[s->channel_count++] = events;
+                        list[(*count)++] = events;
         } else {
-                for (size_t i = 0; i < s->channel_count; i++)
-                        if (s->channels[i] == events)
-                                s->channels[i] = s->channels[--s->channel_count];
+                for (size_t i = 0; i < *count; i++)
+                        if (list[i] == events)
+                                list[i] = list[--(*count)];
         }
         pthread_mutex_unlock(&s->events_lock);
         return r;

@@ -133,6 +133,13 @@ int cimom_exec_method(struct cimom_ns *h, const char *path, const char *method,
 struct cimom_subscription;
 int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink, void *userdata,
                     struct cimom_subscription **ret, struct owmi_error *err);
+/* The same for the instance events (__InstanceCreationEvent...) the
+ * provider of data class class_name raises itself, as its
+ * __EventProviderRegistration says it does; the provider's enable_events
+ * is called with the data class. */
+int cimom_subscribe_instances(struct cimom_ns *h, const char *class_name, cimom_sink sink,
+                              void *userdata, struct cimom_subscription **ret,
+                              struct owmi_error *err);
 struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub);
 
 /* ExecNotificationQuery: a temporary subscription to the events an event

@@ -75,6 +75,8 @@ struct cimom_events {
         struct cimom_ns *h;              /* the subscriber's own handle */
         struct wql_query *q;
         unsigned kinds;                  /* intrinsic: what the FROM class takes */
+        unsigned polled_kinds;           /* of those, what the poller supplies */
+        struct cimom_subscription *pushed; /* the rest, from the class's provider */
         char *target;                    /* intrinsic: the ISA class */
         bool watching;                   /* told by the repository's writes */
         bool timing;                     /* a __TimerEvent subscriber */
@@ -541,7 +543,7 @@ static void distribute(struct poller *p, unsigned kind, struct cim_object *event
                 struct cimom_events *ev = p->subs[i];
                 struct cim_object *copy;
 
-                if (!(ev->kinds & kind))
+                if (!(ev->polled_kinds & kind))
                         continue;
                 copy = cim_object_clone(event);
                 if (copy)
@@ -830,6 +832,57 @@ static void unwatch(struct cimom_events *ev)
         ev->watching = false;
 }
 
+/* What the providers' __EventProviderRegistration instances say they
+ * raise themselves for class_name: a mask of KIND_. */
+struct registered {
+        const char *class_name;
+        unsigned kinds;
+};
+
+static unsigned kinds_of_event_class(const char *name)
+{
+        if (!owmi_strcasecmp(name, "__InstanceOperationEvent"))
+                return KIND_CREATION | KIND_DELETION | KIND_MODIFICATION;
+        for (unsigned k = KIND_CREATION; k <= KIND_MODIFICATION; k <<= 1)
+                if (!owmi_strcasecmp(name, kind_class[k]))
+                        return k;
+        return 0;
+}
+
+static const char *target_class(const struct wql_node *n);
+
+static int add_registered(struct cim_object *reg, void *userdata)
+{
+        struct registered *r = userdata;
+        const struct cim_property *list = cim_object_find_property(reg, "EventQueryList");
+
+        for (uint32_t i = 0; list && !list->value.is_null && list->value.is_array &&
+                             i < list->value.count; i++) {
+                const struct cim_value *item = &list->value.v.items[i];
+                struct wql_query *q = NULL;
+                const char *target;
+
+                if (item->is_null || item->type != CIM_TYPE_STRING ||
+                    wql_parse(item->v.string, strlen(item->v.string), &q, NULL) < 0)
+                        continue;
+                target = target_class(q->where);
+                if (target && !owmi_strcasecmp(target, r->class_name))
+                        r->kinds |= kinds_of_event_class(q->class_name);
+                wql_query_free(q);
+        }
+        cim_object_free(reg);
+        return 0;
+}
+
+static unsigned registered_kinds(struct cimom_events *ev, const char *class_name)
+{
+        struct registered r = { class_name, 0 };
+
+        /* a namespace without registrations is no error: nothing is pushed */
+        cimom_enum_instances(ev->h, "__EventProviderRegistration", true, add_registered, &r, NULL);
+        return r.kinds;
+}
+
 /* Does the repository hold every instance of class_name's tree? */
 static int repository_only(struct cimom_events *ev, const char *class_name, bool *ret,
                            struct owmi_error *err)
@@ -843,6 +896,40 @@ static int repository_only(struct cimom_events *ev, const char *class_name, bool
         r = cimom_class_tree_sources(repo, ev->h->ns, class_name, &classes, &dynamic, err);
         cimom_repo_return(ev->h->cimom, repo);
         *ret = r >= 0 && classes > 0 && dynamic == 0;
+        return r;
+}
+
+static int pushed_sink(struct cim_object *event, void *userdata)
+{
+        struct cimom_events *ev = userdata;
+
+        /* the channel carries every instance event of the class */
+        if (!(kinds_of_event_class(event->class_name) & ev->kinds & ~ev->polled_kinds)) {
+                cim_object_free(event);
+                return 0;
+        }
+        cimom_events_offer(ev, event);
+        return 0;
+}
+
+/* A class served by a provider: what the provider raises itself comes from
+ * it; what it does not, from a poller at the WITHIN interval, which the
+ * query then needs. */
+static int provider_or_poller(struct cimom_events *ev, const char *target, struct owmi_error *err)
+{
+        unsigned pushed = ev->kinds & registered_kinds(ev, target);
+        int r = 0;
+
+        ev->polled_kinds = ev->kinds & ~pushed;
+        if (ev->polled_kinds && ev->q->within <= 0)
+                return owmi_error_set(err, OWMI_E_REGISTRATION_TOO_PRECISE,
+                                      "no provider raises %s of '%s': the query needs WITHIN "
+                                      "(a polling interval)",
+                                      pushed ? "all of these events" : "events", target);
+        if (pushed)
+                r = cimom_subscribe_instances(ev->h, target, pushed_sink, ev, &ev->pushed, err);
+        if (r >= 0 && ev->polled_kinds)
+                r = poller_join(ev, target, (uint64_t) (ev->q->within * 1000 + 0.5), err);
         return r;
 }
 
@@ -865,16 +952,6 @@ static const char *target_class(const struct wql_node *n)
             n->constant.type == CIM_TYPE_STRING && !n->constant.is_null)
                 return n->constant.v.string;
         return NULL;
-}
-
-static unsigned intrinsic_kinds(const struct cim_object *cls)
-{
-        if (!owmi_strcasecmp(cls->class_name, "__InstanceOperationEvent"))
-                return KIND_CREATION | KIND_DELETION | KIND_MODIFICATION;
-        for (unsigned k = KIND_CREATION; k <= KIND_MODIFICATION; k <<= 1)
-                if (!owmi_strcasecmp(cls->class_name, kind_class[k]))
-                        return k;
-        return 0;
 }
 
 /* Parse and check the query against its FROM class: 0 and *ret_class. */
@@ -958,7 +1035,7 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 ev->timing = r >= 0;
         } else if (cim_object_is_a(cls, "__ExtrinsicEvent")) {
                 r = cimom_subscribe(ev->h, cls->class_name, extrinsic_sink, ev, &ev->extrinsic, err);
-        } else if ((ev->kinds = intrinsic_kinds(cls)) != 0) {
+        } else if ((ev->kinds = kinds_of_event_class(cls->class_name)) != 0) {
                 const char *target = target_class(ev->q->where);
                 bool pushed = false;
 
@@ -974,12 +1051,8 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                         ;       /* refused above */
                 else if (pushed)
                         r = watch(ev, err);
-                else if (ev->q->within <= 0)
-                        r = owmi_error_set(err, OWMI_E_REGISTRATION_TOO_PRECISE,
-                                           "no provider raises events for '%s': the query needs "
-                                           "WITHIN (a polling interval)", target);
                 else
-                        r = poller_join(ev, target, (uint64_t) (ev->q->within * 1000 + 0.5), err);
+                        r = provider_or_poller(ev, target, err);
         } else {
                 r = owmi_error_set(err, OWMI_E_NOT_SUPPORTED,
                                    "events of class '%s' are not supported yet", cls->class_name);
@@ -1001,6 +1074,8 @@ struct cimom_events *cimom_events_close(struct cimom_events *ev)
         /* no source adds to the queue once this returns */
         if (ev->extrinsic)
                 ev->extrinsic = cimom_unsubscribe(ev->extrinsic);
+        if (ev->pushed)
+                ev->pushed = cimom_unsubscribe(ev->pushed);
         if (ev->poller)
                 poller_leave(ev);
         if (ev->watching)

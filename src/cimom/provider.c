@@ -572,6 +572,8 @@ struct owmi_events {
         struct cimom_ns *h;
         struct loaded_provider *lp;
         char *class_name;
+        bool intrinsic;              /* class_name is a data class: the channel takes
+                                        __Instance*Event whose TargetInstance is one */
         cimom_sink sink;
         void *userdata;
         pthread_mutex_t lock;        /* the class cache below */
@@ -636,6 +638,37 @@ static uint64_t filetime_now(void)
         return ((uint64_t) ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t) ts.tv_nsec / 100;
 }
 
+/* An instance operation event whose TargetInstance is of class_name. */
+static bool intrinsic_event_of(const struct cim_object *event, const char *class_name)
+{
+        const struct cim_property *target = cim_object_find_property(event, "TargetInstance");
+
+        return cim_object_is_a(event, "__InstanceOperationEvent") && target &&
+               !target->value.is_null && target->value.type == CIM_TYPE_OBJECT &&
+               target->value.v.object && cim_object_is_a(target->value.v.object, class_name);
+}
+
+/* An instance of any class, to embed in an event (TargetInstance). */
+static owmi_instance *host_event_object_new(owmi_events *ev, const char *class_name)
+{
+        struct cim_object *cls = NULL, *inst = NULL;
+        struct repo *repo;
+
+        if (!ev || !class_name || cimom_repo_borrow(ev->h->cimom, &repo, NULL) < 0)
+                return NULL;
+        if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0 &&
+            !cim_object_is_abstract(cls)) {
+                inst = cim_object_spawn_instance(cls);
+                if (inst) {
+                        owmi_free(inst->namespace);
+                        inst->namespace = owmi_strdup(ev->h->ns);
+                }
+        }
+        cimom_repo_return(ev->h->cimom, repo);
+        cim_object_free(cls);
+        return (owmi_instance *) inst;
+}
+
 static int host_raise(owmi_events *ev, owmi_instance *pinst)
 {
         struct cim_object *event = (struct cim_object *) pinst;
@@ -644,7 +677,8 @@ static int host_raise(owmi_events *ev, owmi_instance *pinst)
         if (!ev || !event)
                 return -EINVAL;
         if (event->genus != CIM_GENUS_INSTANCE || !cim_object_is_a(event, "__Event") ||
-            !cim_object_is_a(event, ev->class_name)) {
+            (ev->intrinsic ? !intrinsic_event_of(event, ev->class_name) :
+                             !cim_object_is_a(event, ev->class_name))) {
                 host_log(OWMI_LOG_ERROR, "provider raised a '%s' on a channel for '%s'",
                          event->class_name, ev->class_name);
                 cim_object_free(event);
@@ -692,6 +726,7 @@ static const struct owmi_host host_api = {
         .get_string_at = host_get_string_at,
         .get_datetime = host_get_datetime,
         .caller_in_group = host_caller_in_group,
+        .event_object_new = host_event_object_new,
         .error = host_error,
         .log = host_log,
         .event_new = host_event_new,
@@ -1113,8 +1148,24 @@ const char *cimom_class_provider(const struct cim_object *cls)
         return cim_qualifier_list_string(&cls->qualifiers, "Provider");
 }
 
+static int subscribe(struct cimom_ns *h, const char *event_class, bool intrinsic, cimom_sink sink,
+                     void *userdata, struct cimom_subscription **ret, struct owmi_error *err);
+
 int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink, void *userdata,
                     struct cimom_subscription **ret, struct owmi_error *err)
+{
+        return subscribe(h, event_class, false, sink, userdata, ret, err);
+}
+
+int cimom_subscribe_instances(struct cimom_ns *h, const char *class_name, cimom_sink sink,
+                              void *userdata, struct cimom_subscription **ret,
+                              struct owmi_error *err)
+{
+        return subscribe(h, class_name, true, sink, userdata, ret, err);
+}
+
+static int subscribe(struct cimom_ns *h, const char *event_class, bool intrinsic, cimom_sink sink,
+                     void *userdata, struct cimom_subscription **ret, struct owmi_error *err)
 {
         struct cimom_subscription *sub;
         struct cim_object *cls = NULL;
@@ -1127,7 +1178,7 @@ int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink
         if (r < 0)
                 return r;
         r = repo_class_get(repo, h->ns, event_class, &cls, err);
-        if (r >= 0 && !cim_object_is_a(cls, "__Event"))
+        if (r >= 0 && !intrinsic && !cim_object_is_a(cls, "__Event"))
                 r = owmi_error_set(err, OWMI_E_NOT_EVENT_CLASS, "'%s' is not an event class",
                                    event_class);
         provider = r >= 0 ? cimom_class_provider(cls) : NULL;
@@ -1151,6 +1202,7 @@ int cimom_subscribe(struct cimom_ns *h, const char *event_class, cimom_sink sink
         }
         cim_object_free(cls);
         sub->events.h = h;
+        sub->events.intrinsic = intrinsic;
         sub->events.lp = lp;
         sub->events.sink = sink;
         sub->events.userdata = userdata;

@@ -256,6 +256,65 @@ static void test_provider_class(void **state)
         cimom_events_close(ev);
 }
 
+static void put_counter(const char *name)
+{
+        struct cim_object *inst = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_value v;
+
+        assert_int_equal(cimom_spawn_instance(ns, "Sample_Counter", &inst, &err), 0);
+        assert_int_equal(cim_value_set_string(&v, CIM_TYPE_STRING, name), 0);
+        assert_int_equal(cim_object_set_value(inst, "Name", &v, &err), 0);
+        cim_value_release(&v);
+        if (cimom_put_instance(ns, inst, 0, NULL, 0, NULL, &err) < 0)
+                fail_msg("put counter %s: %s", name, err.message);
+        cim_object_free(inst);
+}
+
+/* The sample provider raises its counters' creation and deletion itself
+ * (its __EventProviderRegistration says so): no WITHIN, there at once.
+ * Their changes it does not raise: with WITHIN those are polled, and each
+ * event comes once, from one source. */
+static void test_provider_pushes(void **state)
+{
+        struct cimom_events *created = subscribe("SELECT * FROM __InstanceCreationEvent "
+                                                 "WHERE TargetInstance ISA 'Sample_Counter'", 0);
+        struct cimom_events *all = subscribe("SELECT * FROM __InstanceOperationEvent WITHIN 0.1 "
+                                             "WHERE TargetInstance ISA 'Sample_Counter' AND "
+                                             "TargetInstance.Name = 'delta'", 0);
+        struct cim_object *out = NULL, *event = NULL;
+        struct owmi_error err = { 0 };
+
+        (void) state;
+        put_counter("delta");
+        assert_int_equal(cimom_events_next(created, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__InstanceCreationEvent");
+        assert_string_equal(text(embedded(event, "TargetInstance"), "Name"), "delta");
+        cim_object_free(event);
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceCreationEvent");
+        cim_object_free(event);
+        /* changes are polled: one poll must have seen delta before it changes */
+        usleep(300000);
+        assert_int_equal(cimom_exec_method(ns, "Sample_Counter.Name='delta'", "Increment", NULL,
+                                           &out, &err), 0);
+        cim_object_free(out);
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceModificationEvent");
+        assert_int_equal(number(embedded(event, "TargetInstance"), "Value"), 1);
+        cim_object_free(event);
+        assert_int_equal(cimom_delete_instance(ns, "Sample_Counter.Name='delta'", &err), 0);
+        event = next(all);
+        assert_string_equal(event->class_name, "__InstanceDeletionEvent");
+        cim_object_free(event);
+        /* the poller saw the creation and the deletion too, and said nothing */
+        assert_true(cimom_events_next(all, 400, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        assert_true(cimom_events_next(created, 0, &event, &err) < 0);
+        cimom_events_close(created);
+        cimom_events_close(all);
+}
+
 static void test_extrinsic(void **state)
 {
         struct cimom_events *ev = subscribe("SELECT * FROM Sample_CounterEvent WHERE Name = 'beta'",
@@ -439,8 +498,10 @@ static void test_refused(void **state)
                 const char *query;
                 uint32_t code;
         } cases[] = {
-                /* a provider's class is polled: WITHIN is needed */
-                { "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Sample_Counter'",
+                /* what a provider does not raise itself is polled: WITHIN is needed */
+                { "SELECT * FROM __InstanceModificationEvent WHERE TargetInstance ISA 'Sample_Counter'",
+                  OWMI_E_REGISTRATION_TOO_PRECISE },
+                { "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance ISA 'Sample_Counter'",
                   OWMI_E_REGISTRATION_TOO_PRECISE },
                 { "SELECT * FROM __InstanceCreationEvent WITHIN 1", OWMI_E_REGISTRATION_TOO_BROAD },
                 { "SELECT * FROM Test_Thing WITHIN 1", OWMI_E_NOT_EVENT_CLASS },
@@ -518,6 +579,7 @@ int main(void)
                 cmocka_unit_test(test_repository_class),
                 cmocka_unit_test(test_repository_pushes),
                 cmocka_unit_test(test_provider_class),
+                cmocka_unit_test(test_provider_pushes),
                 cmocka_unit_test(test_extrinsic),
                 cmocka_unit_test(test_aggregation),
                 cmocka_unit_test(test_timers),
