@@ -1635,7 +1635,14 @@ struct trace_entry {
         uid_t uid;
         bool have_uid;
         char name[16];
+        bool pending;                 /* forked, its creation not raised yet */
+        struct timespec forked;       /* CLOCK_MONOTONIC */
 };
+
+/* A process that forks and does not run a program within this long is
+ * announced as its parent's copy; most run one (and are announced with
+ * its name) well before. */
+#define CREATION_GRACE_MS 20
 
 static struct {
         pthread_mutex_t control;      /* enable and disable, one at a time */
@@ -1644,6 +1651,9 @@ static struct {
         owmi_events *start[TRACE_CHANNELS];
         owmi_events *stop[TRACE_CHANNELS];
         size_t start_count, stop_count;
+        owmi_events *instances[TRACE_CHANNELS];  /* Win32_Process creation, deletion */
+        size_t instance_count;
+        size_t pending;                          /* entries of cache still pending */
         bool running;
         pthread_t thread;
         int sock, wake_fd, proc_fd;
@@ -1714,6 +1724,88 @@ static void trace_raise(bool start, const struct trace_entry *e, uint32_t exit_s
         pthread_mutex_unlock(&trace.lock);
 }
 
+/* __InstanceCreationEvent or __InstanceDeletionEvent of a Win32_Process:
+ * what the trace knows of it (its identity; what could not be read stays
+ * NULL), and for a deletion how it ended. */
+static void trace_raise_instance(bool creation, const struct trace_entry *e, int64_t exit_status)
+{
+        const struct owmi_host *h = linux_host;
+        char handle[16];
+
+        if (!trace.instance_count)
+                return;
+        pthread_once(&process_sys.once, process_sys_init);
+        procfs_format_pid(e->pid, handle);
+        pthread_mutex_lock(&trace.lock);
+        for (size_t i = 0; i < trace.instance_count; i++) {
+                owmi_events *ch = trace.instances[i];
+                owmi_instance *ev = h->event_new(ch, creation ? "__InstanceCreationEvent" :
+                                                                "__InstanceDeletionEvent");
+                owmi_instance *target = h->event_object_new(ch, "Win32_Process");
+
+                if (ev && target) {
+                        h->set_string(target, "Handle", handle);
+                        h->set_uint(target, "ProcessId", (uint64_t) e->pid);
+                        h->set_string(target, "CSName", process_sys.host);
+                        h->set_string(target, "OSName", process_sys.os_name);
+                        if (e->ppid > 0)
+                                h->set_uint(target, "ParentProcessId", (uint64_t) e->ppid);
+                        if (e->name[0]) {
+                                h->set_string(target, "Name", e->name);
+                                h->set_string(target, "Caption", e->name);
+                                h->set_string(target, "Description", e->name);
+                        }
+                        if (e->session >= 0)
+                                h->set_uint(target, "SessionId", clamp32((uint64_t) e->session));
+                        if (exit_status >= 0)
+                                h->set_uint(target, "ExitStatus", (uint64_t) exit_status);
+                        h->set_object(ev, "TargetInstance", target);
+                        h->raise(ch, ev);
+                        ev = NULL;
+                }
+                h->instance_free(ev);
+                h->instance_free(target);
+        }
+        pthread_mutex_unlock(&trace.lock);
+}
+
+/* Announce the forks that ran no program within the grace: the thread's
+ * timer.  The time until the next one falls due, in ms (-1: none). */
+static int trace_announce_due(void)
+{
+        struct timespec now;
+        int64_t next = -1;
+
+        if (!trace.pending)
+                return -1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (size_t i = 0; i < TRACE_CACHE && trace.pending; i++) {
+                struct trace_entry *e = &trace.cache[i];
+                int64_t age;
+
+                if (!e->pid || !e->pending)
+                        continue;
+                age = (int64_t) (now.tv_sec - e->forked.tv_sec) * 1000 +
+                      (now.tv_nsec - e->forked.tv_nsec) / 1000000;
+                if (age >= CREATION_GRACE_MS) {
+                        struct trace_entry fresh;
+
+                        /* what it is now, if /proc still has it */
+                        if (trace_describe(e->pid, &fresh)) {
+                                fresh.ppid = e->ppid;
+                                fresh.pending = false;
+                                *e = fresh;
+                        }
+                        e->pending = false;
+                        trace.pending--;
+                        trace_raise_instance(true, e, -1);
+                } else if (next < 0 || CREATION_GRACE_MS - age < next) {
+                        next = CREATION_GRACE_MS - age;
+                }
+        }
+        return (int) next;
+}
+
 static void trace_handle(const struct proc_event *ev, size_t len)
 {
         size_t head = offsetof(struct proc_event, event_data);
@@ -1728,18 +1820,36 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                 slot = &trace.cache[ev->event_data.fork.parent_tgid & (TRACE_CACHE - 1)];
                 if (slot->pid == ev->event_data.fork.parent_tgid) {
                         e = *slot;
+                } else if (trace.instance_count &&
+                           trace_describe(ev->event_data.fork.parent_tgid, &e)) {
+                        /* a parent older than the trace: read once, kept */
+                        e.pending = false;
+                        *slot = e;
                 } else {
                         memset(&e, 0, sizeof(e));
                         e.session = -1;
                 }
                 e.pid = ev->event_data.fork.child_tgid;
                 e.ppid = ev->event_data.fork.parent_tgid;
-                trace.cache[e.pid & (TRACE_CACHE - 1)] = e;
+                slot = &trace.cache[e.pid & (TRACE_CACHE - 1)];
+                if (slot->pid && slot->pending) {
+                        /* its slot is wanted: announced now, never dropped */
+                        slot->pending = false;
+                        trace.pending--;
+                        trace_raise_instance(true, slot, -1);
+                }
+                e.pending = trace.instance_count > 0;
+                clock_gettime(CLOCK_MONOTONIC, &e.forked);
+                *slot = e;
+                trace.pending += e.pending;
                 return;
-        case PROC_EVENT_EXEC:
+        case PROC_EVENT_EXEC: {
+                bool was_pending;
+
                 if (len < head + sizeof(ev->event_data.exec))
                         return;
                 slot = &trace.cache[ev->event_data.exec.process_tgid & (TRACE_CACHE - 1)];
+                was_pending = slot->pid == ev->event_data.exec.process_tgid && slot->pending;
                 if (!trace_describe(ev->event_data.exec.process_tgid, &e)) {
                         /* gone already (a short-lived program): what its fork
                          * told of its parent and session still holds; its name
@@ -1754,9 +1864,16 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                         e.name[0] = '\0';
                         e.have_uid = false;
                 }
+                e.pending = false;
                 *slot = e;
+                if (was_pending) {
+                        /* created: announced with the program it runs */
+                        trace.pending--;
+                        trace_raise_instance(true, &e, -1);
+                }
                 trace_raise(true, &e, 0);
                 return;
+        }
         case PROC_EVENT_EXIT: {
                 const struct exit_proc_event *x = &ev->event_data.exit;
                 uint32_t status;
@@ -1765,6 +1882,12 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                     x->process_pid != x->process_tgid)
                         return;         /* a thread ended, not the process */
                 slot = &trace.cache[x->process_tgid & (TRACE_CACHE - 1)];
+                if (slot->pid == x->process_tgid && slot->pending) {
+                        /* gone before it was announced: never dropped, announced now */
+                        slot->pending = false;
+                        trace.pending--;
+                        trace_raise_instance(true, slot, -1);
+                }
                 if (slot->pid == x->process_tgid && slot->name[0]) {
                         e = *slot;
                 } else {
@@ -1781,6 +1904,7 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                 status = WIFSIGNALED(x->exit_code) ? 128 + (uint32_t) WTERMSIG(x->exit_code) :
                                                      (uint32_t) WEXITSTATUS(x->exit_code);
                 trace_raise(false, &e, status);
+                trace_raise_instance(false, &e, status);
                 return;
         }
         default:
@@ -1799,13 +1923,18 @@ static void *trace_main(void *arg)
                 socklen_t from_len = sizeof(from);
                 ssize_t n;
 
-                if (poll(pfd, 2, -1) < 0) {
+                int due = trace_announce_due();
+                int ready = poll(pfd, 2, due);
+
+                if (ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
                 if (pfd[1].revents)
                         break;
+                if (ready == 0)
+                        continue;       /* a grace ran out: announced above next time */
                 n = recvfrom(trace.sock, buf, sizeof(buf), 0, (struct sockaddr *) &from, &from_len);
                 if (n < 0) {
                         if (errno == ENOBUFS)
@@ -1891,6 +2020,9 @@ static int trace_start(void)
                 trace_close();
                 return r;
         }
+        /* the thread's from here on: cleared before it runs */
+        memset(trace.cache, 0, sizeof(trace.cache));
+        trace.pending = 0;
         r = trace_subscribe(trace.sock, PROC_CN_MCAST_LISTEN);
         if (r == 0)
                 r = process_thread_start(&trace.thread, trace_main);
@@ -1898,7 +2030,6 @@ static int trace_start(void)
                 trace_close();
                 return r;
         }
-        memset(trace.cache, 0, sizeof(trace.cache));
         trace.running = true;
         return 0;
 }
@@ -1927,11 +2058,13 @@ static void trace_remove(owmi_events **list, size_t *count, owmi_events *events)
 }
 
 /* Win32_ProcessStartTrace, Win32_ProcessStopTrace, or both for their
- * parents Win32_ProcessTrace and Win32_SystemTrace. */
+ * parents Win32_ProcessTrace and Win32_SystemTrace; or Win32_Process's
+ * creation and deletion (process.mof registers them). */
 static int trace_enable(owmi_events *events, const char *class_name, int enable)
 {
-        bool start = strcasecmp(class_name, "Win32_ProcessStopTrace") != 0;
-        bool stop = strcasecmp(class_name, "Win32_ProcessStartTrace") != 0;
+        bool instances = strcasecmp(class_name, "Win32_Process") == 0;
+        bool start = !instances && strcasecmp(class_name, "Win32_ProcessStopTrace") != 0;
+        bool stop = !instances && strcasecmp(class_name, "Win32_ProcessStartTrace") != 0;
         int r = 0;
 
         pthread_mutex_lock(&trace.control);
@@ -1942,18 +2075,22 @@ static int trace_enable(owmi_events *events, const char *class_name, int enable)
                 if (!enable) {
                         trace_remove(trace.start, &trace.start_count, events);
                         trace_remove(trace.stop, &trace.stop_count, events);
+                        trace_remove(trace.instances, &trace.instance_count, events);
                 } else if ((start && trace.start_count == TRACE_CHANNELS) ||
-                           (stop && trace.stop_count == TRACE_CHANNELS)) {
+                           (stop && trace.stop_count == TRACE_CHANNELS) ||
+                           (instances && trace.instance_count == TRACE_CHANNELS)) {
                         r = -EBUSY;
                 } else {
                         if (start)
                                 trace.start[trace.start_count++] = events;
                         if (stop)
                                 trace.stop[trace.stop_count++] = events;
+                        if (instances)
+                                trace.instances[trace.instance_count++] = events;
                 }
                 pthread_mutex_unlock(&trace.lock);
         }
-        if (trace.running && !trace.start_count && !trace.stop_count)
+        if (trace.running && !trace.start_count && !trace.stop_count && !trace.instance_count)
                 trace_stop();
         pthread_mutex_unlock(&trace.control);
         return r;
@@ -1970,7 +2107,7 @@ __attribute__((destructor)) static void process_unload(void)
 
 const struct linux_class linux_process_classes[] = {
         { .name = "Win32_Process", .enumerate = process_enumerate, .get = process_get,
-          .exec_method = process_exec_method },
+          .exec_method = process_exec_method, .enable_events = trace_enable },
         { .name = "Win32_SystemTrace", .enable_events = trace_enable },
         { .name = "Win32_ProcessTrace", .enable_events = trace_enable },
         { .name = "Win32_ProcessStartTrace", .enable_events = trace_enable },

@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1122,6 +1123,90 @@ static void test_trace_events(void **state)
         assert_int_equal(starts.events + stops.events + both.events, before);
 }
 
+/* Win32_Process's creation and deletion come from the kernel, not from
+ * polling: every one of a burst of short-lived processes is announced,
+ * with the program it ran and how it ended; a fork that runs no program
+ * is announced too. */
+static void test_process_instance_events(void **state)
+{
+        enum { N = 50 };
+        struct cimom_events *created = NULL, *deleted = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_object *event = NULL;
+        pid_t pids[N + 1];
+        size_t seen_created = 0, seen_deleted = 0, seen_plain = 0;
+        bool plain_exit = false;
+
+        char me[16] = "";
+
+        (void) state;
+        prctl(PR_GET_NAME, me);
+        {
+                char query[256];
+
+                snprintf(query, sizeof(query), "SELECT * FROM __InstanceCreationEvent WHERE "
+                         "TargetInstance ISA 'Win32_Process' AND TargetInstance.ParentProcessId = %d",
+                         (int) getpid());
+                if (cimom_exec_notification_query(ns, "WQL", query, NULL, &created, &err) < 0) {
+                        print_message("no process connector here (%s): skipped\n", err.message);
+                        skip();
+                }
+                snprintf(query, sizeof(query), "SELECT * FROM __InstanceDeletionEvent WHERE "
+                         "TargetInstance ISA 'Win32_Process' AND TargetInstance.ParentProcessId = %d",
+                         (int) getpid());
+                assert_int_equal(cimom_exec_notification_query(ns, "WQL", query, NULL, &deleted,
+                                                               &err), 0);
+        }
+        /* N that run /bin/true, and one that only forks and exits 3 */
+        for (int i = 0; i < N; i++) {
+                pids[i] = fork();
+                assert_true(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        execl("/bin/true", "true", (char *) NULL);
+                        _exit(127);
+                }
+        }
+        pids[N] = fork();
+        assert_true(pids[N] >= 0);
+        if (pids[N] == 0)
+                _exit(3);
+        for (int i = 0; i <= N; i++)
+                waitpid(pids[i], NULL, 0);
+        while (seen_created < N + 1 && cimom_events_next(created, 3000, &event, &err) == 0) {
+                const struct cim_object *target = cim_object_find_property(
+                        event, "TargetInstance")->value.v.object;
+                const struct cim_property *name = cim_object_find_property(target, "Name");
+
+                seen_created++;
+                /* "true", or NULL for one gone before it could be read */
+                if (!name->value.is_null && strcmp(name->value.v.string, "true") != 0) {
+                        assert_string_equal(name->value.v.string, me);
+                        seen_plain++;
+                }
+                cim_object_free(event);
+        }
+        while (seen_deleted < N + 1 && cimom_events_next(deleted, 3000, &event, &err) == 0) {
+                const struct cim_object *target = cim_object_find_property(
+                        event, "TargetInstance")->value.v.object;
+
+                seen_deleted++;
+                if (uint_prop(target, "ProcessId") == (uint64_t) pids[N])
+                        plain_exit = uint_prop(target, "ExitStatus") == 3;
+                else
+                        assert_int_equal(uint_prop(target, "ExitStatus"), 0);
+                cim_object_free(event);
+        }
+        /* all of them, each once; the fork without exec under its parent's name */
+        assert_int_equal(seen_created, N + 1);
+        assert_int_equal(seen_deleted, N + 1);
+        /* (a child slow to exec under load is announced by our name too) */
+        assert_true(seen_plain >= 1);
+        assert_true(plain_exit);
+        assert_true(cimom_events_next(created, 200, &event, &err) < 0);
+        cimom_events_close(created);
+        cimom_events_close(deleted);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1135,6 +1220,7 @@ int main(void)
                 cmocka_unit_test(test_identity),
                 cmocka_unit_test(test_churn),
                 cmocka_unit_test(test_trace_events),
+                cmocka_unit_test(test_process_instance_events),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
