@@ -2006,8 +2006,11 @@ static int trace_start(void)
         trace.sock = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
         if (trace.sock < 0)
                 return -errno;
-        /* room for bursts: a fork storm is thousands of events a second */
-        setsockopt(trace.sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        /* room for bursts: a fork storm is thousands of events a second.
+         * SO_RCVBUF stops at net.core.rmem_max (often 208 KiB); the
+         * process connector needs the privilege SO_RCVBUFFORCE asks anyway */
+        if (setsockopt(trace.sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+                setsockopt(trace.sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
         if (bind(trace.sock, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
                 r = -errno;
                 trace_close();

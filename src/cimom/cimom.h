@@ -153,6 +153,9 @@ struct cimom_subscription *cimom_unsubscribe(struct cimom_subscription *sub);
 struct cimom_events;
 struct cimom_events_options {
         size_t queue_max;
+        /* poll at the WITHIN interval even where the repository or a
+         * provider raises the events itself: WMI's way, for comparison */
+        bool poll_only;
 };
 int cimom_exec_notification_query(struct cimom_ns *h, const char *language, const char *query,
                                   const struct cimom_events_options *opts,

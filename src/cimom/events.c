@@ -80,6 +80,7 @@ struct cimom_events {
         char *target;                    /* intrinsic: the ISA class */
         bool watching;                   /* told by the repository's writes */
         bool timing;                     /* a __TimerEvent subscriber */
+        bool poll_only;                  /* options.poll_only */
         struct poller *poller;
         struct cimom_subscription *extrinsic;
         pthread_mutex_t lock;
@@ -917,7 +918,7 @@ static int pushed_sink(struct cim_object *event, void *userdata)
  * query then needs. */
 static int provider_or_poller(struct cimom_events *ev, const char *target, struct owmi_error *err)
 {
-        unsigned pushed = ev->kinds & registered_kinds(ev, target);
+        unsigned pushed = ev->poll_only ? 0 : ev->kinds & registered_kinds(ev, target);
         int r = 0;
 
         ev->polled_kinds = ev->kinds & ~pushed;
@@ -1011,6 +1012,7 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
         }
         ev->max = max;
+        ev->poll_only = opts && opts->poll_only;
         pthread_mutex_init(&ev->lock, NULL);
         {
                 pthread_condattr_t attr;
@@ -1049,7 +1051,7 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                         r = repository_only(ev, target, &pushed, err);
                 if (r < 0 || !target)
                         ;       /* refused above */
-                else if (pushed)
+                else if (pushed && !ev->poll_only)
                         r = watch(ev, err);
                 else
                         r = provider_or_poller(ev, target, err);

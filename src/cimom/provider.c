@@ -587,28 +587,40 @@ struct cimom_subscription {
         struct owmi_events events;
 };
 
+/* A class of the channel's namespace, read once and kept: a provider
+ * raising thousands of events a second must not read the repository for
+ * each.  Under ev->lock. */
+static const struct cim_object *channel_class(owmi_events *ev, const char *class_name)
+{
+        struct cim_object *cls = NULL;
+        struct repo *repo;
+
+        for (size_t i = 0; i < ev->class_count; i++)
+                if (owmi_strcasecmp(ev->classes[i]->class_name, class_name) == 0)
+                        return ev->classes[i];
+        if (cimom_repo_borrow(ev->h->cimom, &repo, NULL) < 0)
+                return NULL;
+        if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0) {
+                if (ev->class_count == ELEMENTSOF(ev->classes)) {
+                        /* a small cache: the newest replaces the last */
+                        ev->class_count--;
+                        cim_object_free(ev->classes[ev->class_count]);
+                }
+                ev->classes[ev->class_count++] = cls;
+        }
+        cimom_repo_return(ev->h->cimom, repo);
+        return cls;
+}
+
 static owmi_instance *host_event_new(owmi_events *ev, const char *class_name)
 {
-        struct cim_object *cls = NULL, *inst = NULL;
-        struct repo *repo;
+        const struct cim_object *cls;
+        struct cim_object *inst = NULL;
 
         if (!ev || !class_name)
                 return NULL;
         pthread_mutex_lock(&ev->lock);
-        for (size_t i = 0; i < ev->class_count && !cls; i++)
-                if (owmi_strcasecmp(ev->classes[i]->class_name, class_name) == 0)
-                        cls = ev->classes[i];
-        if (!cls && cimom_repo_borrow(ev->h->cimom, &repo, NULL) >= 0) {
-                if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0) {
-                        if (ev->class_count == ELEMENTSOF(ev->classes)) {
-                                /* a small cache: the newest replaces the last */
-                                ev->class_count--;
-                                cim_object_free(ev->classes[ev->class_count]);
-                        }
-                        ev->classes[ev->class_count++] = cls;
-                }
-                cimom_repo_return(ev->h->cimom, repo);
-        }
+        cls = channel_class(ev, class_name);
         if (cls && cim_object_is_a(cls, "__Event") && !cim_object_is_abstract(cls))
                 inst = cim_object_spawn_instance(cls);
         pthread_mutex_unlock(&ev->lock);
@@ -651,21 +663,21 @@ static bool intrinsic_event_of(const struct cim_object *event, const char *class
 /* An instance of any class, to embed in an event (TargetInstance). */
 static owmi_instance *host_event_object_new(owmi_events *ev, const char *class_name)
 {
-        struct cim_object *cls = NULL, *inst = NULL;
-        struct repo *repo;
+        const struct cim_object *cls;
+        struct cim_object *inst = NULL;
 
-        if (!ev || !class_name || cimom_repo_borrow(ev->h->cimom, &repo, NULL) < 0)
+        if (!ev || !class_name)
                 return NULL;
-        if (repo_class_get(repo, ev->h->ns, class_name, &cls, NULL) >= 0 &&
-            !cim_object_is_abstract(cls)) {
+        pthread_mutex_lock(&ev->lock);
+        cls = channel_class(ev, class_name);
+        if (cls && !cim_object_is_abstract(cls)) {
                 inst = cim_object_spawn_instance(cls);
                 if (inst) {
                         owmi_free(inst->namespace);
                         inst->namespace = owmi_strdup(ev->h->ns);
                 }
         }
-        cimom_repo_return(ev->h->cimom, repo);
-        cim_object_free(cls);
+        pthread_mutex_unlock(&ev->lock);
         return (owmi_instance *) inst;
 }
 
