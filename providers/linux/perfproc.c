@@ -587,3 +587,10 @@ const struct linux_class linux_perfproc_classes[] = {
         { .name = PERFPROC_FORMATTED, .enumerate = perfproc_enumerate, .get = perfproc_get },
         { .name = NULL },
 };
+
+/* The last formatted sample goes with the module (dlclose): nothing of it
+ * is left behind. */
+__attribute__((destructor)) static void perfproc_unload(void)
+{
+        snapshot_release(&previous);
+}

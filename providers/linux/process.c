@@ -1654,14 +1654,21 @@ static struct {
         owmi_events *instances[TRACE_CHANNELS];  /* Win32_Process creation, deletion */
         size_t instance_count;
         size_t pending;                          /* entries of cache still pending */
+        /* The processes the subscribers were told of (a bit per pid), so
+         * that when the kernel drops events (ENOBUFS) a scan of /proc can
+         * tell the difference late rather than lose it.  The thread's. */
+        uint64_t *alive;
+        size_t alive_bits;
+        struct timespec rescan_at;               /* a second look after a loss (0: none) */
         bool running;
         pthread_t thread;
         int sock, wake_fd, proc_fd;
+        int kick_fd;                  /* written when Win32_Process gets a subscriber */
         struct trace_entry cache[TRACE_CACHE];  /* the thread's alone */
 } trace = {
         .control = PTHREAD_MUTEX_INITIALIZER,
         .lock = PTHREAD_MUTEX_INITIALIZER,
-        .sock = -1, .wake_fd = -1, .proc_fd = -1,
+        .sock = -1, .wake_fd = -1, .proc_fd = -1, .kick_fd = -1,
 };
 
 /* Read a process's name, parent, session and owner from /proc. */
@@ -1724,6 +1731,111 @@ static void trace_raise(bool start, const struct trace_entry *e, uint32_t exit_s
         pthread_mutex_unlock(&trace.lock);
 }
 
+static void alive_set(pid_t pid, bool on)
+{
+        if (!trace.alive || pid <= 0 || (size_t) pid >= trace.alive_bits)
+                return;
+        if (on)
+                trace.alive[pid / 64] |= UINT64_C(1) << (pid % 64);
+        else
+                trace.alive[pid / 64] &= ~(UINT64_C(1) << (pid % 64));
+}
+
+static bool bit(const uint64_t *map, pid_t pid)
+{
+        return map[pid / 64] & (UINT64_C(1) << (pid % 64));
+}
+
+/* The processes of /proc now, as a bitmap of alive_bits (NULL on ENOMEM).
+ * A zombie has ended: its exit is what the kernel reported (or dropped),
+ * so it counts as gone. */
+static uint64_t *alive_scan(void)
+{
+        uint64_t *map = calloc(trace.alive_bits / 64 + 1, sizeof(*map));
+        /* a directory of its own: a dup would share (and leave at the end)
+         * the offset of every other listing */
+        DIR *d = map ? opendir("/proc") : NULL;
+        struct dirent *e;
+
+        if (!d) {
+                free(map);
+                return NULL;
+        }
+        struct process_info *p = malloc(sizeof(*p));
+
+        while (p && (e = readdir(d))) {
+                pid_t pid = procfs_parse_pid(e->d_name);
+
+                if (pid > 0 && (size_t) pid < trace.alive_bits &&
+                    procfs_load(trace.proc_fd, pid, PROCFS_STAT, p) == 0 && p->state != 'Z' &&
+                    p->state != 'X')
+                        map[pid / 64] |= UINT64_C(1) << (pid % 64);
+        }
+        closedir(d);
+        if (!p) {
+                free(map);
+                return NULL;
+        }
+        free(p);
+        return map;
+}
+
+/* Start keeping the bitmap: what runs now is what the subscribers know. */
+static void alive_init(void)
+{
+        char text[32];
+
+        trace.alive_bits = 1u << 22;            /* the largest pid_max */
+        if (linux_read_file("/proc/sys/kernel/pid_max", text, sizeof(text)) > 0 &&
+            strtoul(text, NULL, 10) > 0 && strtoul(text, NULL, 10) < trace.alive_bits)
+                trace.alive_bits = strtoul(text, NULL, 10) + 1;
+        trace.alive = alive_scan();
+}
+
+static void trace_raise_instance(bool creation, const struct trace_entry *e, int64_t exit_status);
+
+/* The kernel dropped events: compare /proc with what the subscribers were
+ * told, and tell them the difference now (a process both made and ended in
+ * the gap is beyond anyone's knowing). */
+static void trace_rescan(void)
+{
+        uint64_t *now = trace.alive ? alive_scan() : NULL;
+
+        if (!now)
+                return;
+        for (pid_t pid = 1; (size_t) pid < trace.alive_bits; pid++) {
+                bool was = bit(trace.alive, pid), is = bit(now, pid);
+                struct trace_entry *slot = &trace.cache[pid & (TRACE_CACHE - 1)];
+                struct trace_entry e;
+
+                if (is == was)
+                        continue;
+                if (is) {
+                        if (!trace_describe(pid, &e)) {
+                                memset(&e, 0, sizeof(e));
+                                e.pid = pid;
+                                e.session = -1;
+                        }
+                        if (slot->pid == pid && slot->pending) {
+                                slot->pending = false;
+                                trace.pending--;
+                        }
+                        trace_raise_instance(true, &e, -1);
+                } else {
+                        if (slot->pid == pid) {
+                                e = *slot;
+                        } else {
+                                memset(&e, 0, sizeof(e));
+                                e.pid = pid;
+                                e.session = -1;
+                        }
+                        trace_raise_instance(false, &e, -1);
+                }
+        }
+        free(trace.alive);
+        trace.alive = now;
+}
+
 /* __InstanceCreationEvent or __InstanceDeletionEvent of a Win32_Process:
  * what the trace knows of it (its identity; what could not be read stays
  * NULL), and for a deletion how it ended. */
@@ -1734,6 +1846,7 @@ static void trace_raise_instance(bool creation, const struct trace_entry *e, int
 
         if (!trace.instance_count)
                 return;
+        alive_set(e->pid, creation);
         pthread_once(&process_sys.once, process_sys_init);
         procfs_format_pid(e->pid, handle);
         pthread_mutex_lock(&trace.lock);
@@ -1776,9 +1889,20 @@ static int trace_announce_due(void)
         struct timespec now;
         int64_t next = -1;
 
-        if (!trace.pending)
-                return -1;
         clock_gettime(CLOCK_MONOTONIC, &now);
+        if (trace.rescan_at.tv_sec) {
+                int64_t left = (int64_t) (trace.rescan_at.tv_sec - now.tv_sec) * 1000 +
+                               (trace.rescan_at.tv_nsec - now.tv_nsec) / 1000000;
+
+                if (left <= 0) {
+                        trace.rescan_at.tv_sec = 0;
+                        trace_rescan();
+                } else {
+                        next = left;
+                }
+        }
+        if (!trace.pending)
+                return (int) next;
         for (size_t i = 0; i < TRACE_CACHE && trace.pending; i++) {
                 struct trace_entry *e = &trace.cache[i];
                 int64_t age;
@@ -1850,6 +1974,11 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                         return;
                 slot = &trace.cache[ev->event_data.exec.process_tgid & (TRACE_CACHE - 1)];
                 was_pending = slot->pid == ev->event_data.exec.process_tgid && slot->pending;
+                /* its fork lost (the kernel dropped it): announced now */
+                if (!was_pending && trace.instance_count && trace.alive &&
+                    (size_t) ev->event_data.exec.process_tgid < trace.alive_bits &&
+                    !bit(trace.alive, ev->event_data.exec.process_tgid))
+                        was_pending = true, trace.pending++;
                 if (!trace_describe(ev->event_data.exec.process_tgid, &e)) {
                         /* gone already (a short-lived program): what its fork
                          * told of its parent and session still holds; its name
@@ -1887,6 +2016,15 @@ static void trace_handle(const struct proc_event *ev, size_t len)
                         slot->pending = false;
                         trace.pending--;
                         trace_raise_instance(true, slot, -1);
+                } else if (trace.instance_count && trace.alive &&
+                           (size_t) x->process_tgid < trace.alive_bits &&
+                           !bit(trace.alive, x->process_tgid)) {
+                        /* its fork and exec lost: what little is known, announced */
+                        struct trace_entry lost = { .pid = x->process_tgid, .session = -1 };
+
+                        if (len >= head + sizeof(*x) && x->parent_tgid > 0)
+                                lost.ppid = x->parent_tgid;
+                        trace_raise_instance(true, &lost, -1);
                 }
                 if (slot->pid == x->process_tgid && slot->name[0]) {
                         e = *slot;
@@ -1915,7 +2053,8 @@ static void trace_handle(const struct proc_event *ev, size_t len)
 static void *trace_main(void *arg)
 {
         char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
-        struct pollfd pfd[2] = { { trace.sock, POLLIN, 0 }, { trace.wake_fd, POLLIN, 0 } };
+        struct pollfd pfd[3] = { { trace.sock, POLLIN, 0 }, { trace.wake_fd, POLLIN, 0 },
+                                 { trace.kick_fd, POLLIN, 0 } };
 
         (void) arg;
         for (;;) {
@@ -1923,8 +2062,12 @@ static void *trace_main(void *arg)
                 socklen_t from_len = sizeof(from);
                 ssize_t n;
 
-                int due = trace_announce_due();
-                int ready = poll(pfd, 2, due);
+                int due, ready;
+
+                if (trace.instance_count && !trace.alive)
+                        alive_init();
+                due = trace_announce_due();
+                ready = poll(pfd, 3, due);
 
                 if (ready < 0) {
                         if (errno == EINTR)
@@ -1933,13 +2076,32 @@ static void *trace_main(void *arg)
                 }
                 if (pfd[1].revents)
                         break;
+                if (pfd[2].revents) {
+                        uint64_t kicks;
+
+                        /* a first Win32_Process subscriber: the picture of
+                         * /proc is taken at the top of the loop */
+                        if (read(trace.kick_fd, &kicks, sizeof(kicks)) < 0)
+                                kicks = 0;
+                        continue;
+                }
                 if (ready == 0)
                         continue;       /* a grace ran out: announced above next time */
                 n = recvfrom(trace.sock, buf, sizeof(buf), 0, (struct sockaddr *) &from, &from_len);
                 if (n < 0) {
-                        if (errno == ENOBUFS)
+                        if (errno == ENOBUFS) {
                                 linux_host->log(OWMI_LOG_WARNING, "process trace: the kernel "
-                                                "dropped events (receive queue full)");
+                                                "dropped events (receive queue full): "
+                                                "rescanning /proc");
+                                trace_rescan();
+                                /* and again once the burst has passed */
+                                clock_gettime(CLOCK_MONOTONIC, &trace.rescan_at);
+                                trace.rescan_at.tv_nsec += 200000000;
+                                if (trace.rescan_at.tv_nsec >= 1000000000) {
+                                        trace.rescan_at.tv_sec++;
+                                        trace.rescan_at.tv_nsec -= 1000000000;
+                                }
+                        }
                         if (errno == ENOBUFS || errno == EINTR || errno == EAGAIN)
                                 continue;
                         break;
@@ -1995,7 +2157,9 @@ static void trace_close(void)
                 close(trace.wake_fd);
         if (trace.proc_fd >= 0)
                 close(trace.proc_fd);
-        trace.sock = trace.wake_fd = trace.proc_fd = -1;
+        if (trace.kick_fd >= 0)
+                close(trace.kick_fd);
+        trace.sock = trace.wake_fd = trace.proc_fd = trace.kick_fd = -1;
 }
 
 static int trace_start(void)
@@ -2009,6 +2173,9 @@ static int trace_start(void)
         /* room for bursts: a fork storm is thousands of events a second.
          * SO_RCVBUF stops at net.core.rmem_max (often 208 KiB); the
          * process connector needs the privilege SO_RCVBUFFORCE asks anyway */
+        /* OWMI_TRACE_RCVBUF (bytes) makes it small, for the tests of a full queue */
+        if (getenv("OWMI_TRACE_RCVBUF") && atoi(getenv("OWMI_TRACE_RCVBUF")) > 0)
+                size = atoi(getenv("OWMI_TRACE_RCVBUF"));
         if (setsockopt(trace.sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
                 setsockopt(trace.sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
         if (bind(trace.sock, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
@@ -2017,8 +2184,9 @@ static int trace_start(void)
                 return r;
         }
         trace.wake_fd = eventfd(0, EFD_CLOEXEC);
+        trace.kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         trace.proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (trace.wake_fd < 0 || trace.proc_fd < 0) {
+        if (trace.wake_fd < 0 || trace.kick_fd < 0 || trace.proc_fd < 0) {
                 r = -errno;
                 trace_close();
                 return r;
@@ -2026,6 +2194,8 @@ static int trace_start(void)
         /* the thread's from here on: cleared before it runs */
         memset(trace.cache, 0, sizeof(trace.cache));
         trace.pending = 0;
+        free(trace.alive);
+        trace.alive = NULL;
         r = trace_subscribe(trace.sock, PROC_CN_MCAST_LISTEN);
         if (r == 0)
                 r = process_thread_start(&trace.thread, trace_main);
@@ -2047,6 +2217,8 @@ static void trace_stop(void)
                 pthread_join(trace.thread, NULL);
         trace_subscribe(trace.sock, PROC_CN_MCAST_IGNORE);
         trace_close();
+        free(trace.alive);
+        trace.alive = NULL;
         trace.running = false;
 }
 
@@ -2092,6 +2264,13 @@ static int trace_enable(owmi_events *events, const char *class_name, int enable)
                                 trace.instances[trace.instance_count++] = events;
                 }
                 pthread_mutex_unlock(&trace.lock);
+                if (r == 0 && enable && instances) {
+                        uint64_t one = 1;
+
+                        if (write(trace.kick_fd, &one, sizeof(one)) < 0)
+                                linux_host->log(OWMI_LOG_WARNING, "process trace: %s",
+                                                strerror(errno));
+                }
         }
         if (trace.running && !trace.start_count && !trace.stop_count && !trace.instance_count)
                 trace_stop();
