@@ -544,6 +544,8 @@ int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi
 int cimom_put_class(struct cimom_ns *h, const struct cim_object *cls, unsigned flags,
                     struct owmi_error *err)
 {
+        struct cim_object *before = NULL, *after = NULL;
+        bool watched;
         struct repo *repo;
         int r;
 
@@ -555,20 +557,36 @@ int cimom_put_class(struct cimom_ns *h, const struct cim_object *cls, unsigned f
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
+        /* subscribers to class events hear of it: what was, what is */
+        watched = cimom_events_watching(h);
+        if (watched && repo_class_get(repo, h->ns, cls->class_name, &before, NULL) < 0)
+                before = NULL;
         r = repo_class_put(repo, h->ns, cls, repo_put_flags(flags), err);
+        if (r >= 0 && watched && repo_class_get(repo, h->ns, cls->class_name, &after, NULL) < 0)
+                after = NULL;
         cimom_repo_return(h->cimom, repo);
+        if (after)
+                cimom_events_class_changed(h, before, after);
+        cim_object_free(before);
+        cim_object_free(after);
         return r;
 }
 
 int cimom_delete_class(struct cimom_ns *h, const char *name, struct owmi_error *err)
 {
+        struct cim_object *before = NULL;
         struct repo *repo;
         int r = cimom_repo_borrow(h->cimom, &repo, err);
 
         if (r < 0)
                 return r;
+        if (cimom_events_watching(h) && repo_class_get(repo, h->ns, name, &before, NULL) < 0)
+                before = NULL;
         r = repo_class_delete(repo, h->ns, name, 0, err);
         cimom_repo_return(h->cimom, repo);
+        if (r >= 0 && before)
+                cimom_events_class_changed(h, before, NULL);
+        cim_object_free(before);
         return r;
 }
 

@@ -36,8 +36,11 @@
  *
  * __TimerEvent comes from the timer instructions (timers.c).
  *
- * Not here yet (issue 5): providers pushing intrinsic events, class and
- * namespace events, permanent subscriptions.
+ * Class events (__ClassCreationEvent, Deletion, Modification with
+ * PreviousClass, __ClassOperationEvent for all) are raised by the object
+ * manager's own class writes, like repository instance events.
+ *
+ * Not here yet (issue 5): namespace events, permanent subscriptions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -61,12 +64,19 @@ enum {
         KIND_CREATION = 1 << 0,
         KIND_DELETION = 1 << 1,
         KIND_MODIFICATION = 1 << 2,
+        /* class events: the object manager's own class writes */
+        KIND_CLASS_CREATION = 1 << 3,
+        KIND_CLASS_DELETION = 1 << 4,
+        KIND_CLASS_MODIFICATION = 1 << 5,
 };
 
 static const char *const kind_class[] = {
         [KIND_CREATION] = "__InstanceCreationEvent",
         [KIND_DELETION] = "__InstanceDeletionEvent",
         [KIND_MODIFICATION] = "__InstanceModificationEvent",
+        [KIND_CLASS_CREATION] = "__ClassCreationEvent",
+        [KIND_CLASS_DELETION] = "__ClassDeletionEvent",
+        [KIND_CLASS_MODIFICATION] = "__ClassModificationEvent",
 };
 
 struct poller;
@@ -793,7 +803,7 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
                 struct cim_object *copy;
 
                 if (!(ev->kinds & kind) || owmi_strcasecmp(ev->h->ns, h->ns) != 0 ||
-                    !cim_object_is_a(target, ev->target))
+                    !ev->target || !cim_object_is_a(target, ev->target))
                         continue;
                 copy = cim_object_clone(event);
                 if (copy)
@@ -801,6 +811,52 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
         }
         pthread_mutex_unlock(&cimom->pollers_lock);
         cim_object_free(event);
+}
+
+void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *before,
+                                const struct cim_object *after)
+{
+        const struct cim_object *target = after ? after : before;
+        struct cimom *cimom = h->cimom;
+        struct cim_object *event = NULL;
+        unsigned kind;
+
+        if (!target || (before && after && cim_object_equal(before, after)))
+                return;
+        kind = !before ? KIND_CLASS_CREATION : !after ? KIND_CLASS_DELETION :
+                                               KIND_CLASS_MODIFICATION;
+        if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
+            set_uint64(event, "TIME_CREATED", cimom_filetime_now(), NULL) < 0 ||
+            set_object(event, "TargetClass", target, NULL) < 0 ||
+            (kind == KIND_CLASS_MODIFICATION && set_object(event, "PreviousClass", before, NULL) < 0)) {
+                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
+                       target->class_name);
+                cim_object_free(event);
+                return;
+        }
+        pthread_mutex_lock(&cimom->pollers_lock);
+        for (size_t i = 0; i < cimom->watcher_count; i++) {
+                struct cimom_events *ev = cimom->watchers[i];
+                struct cim_object *copy;
+
+                if (!(ev->kinds & kind) || owmi_strcasecmp(ev->h->ns, h->ns) != 0)
+                        continue;
+                copy = cim_object_clone(event);
+                if (copy)
+                        cimom_events_offer(ev, copy);
+        }
+        pthread_mutex_unlock(&cimom->pollers_lock);
+        cim_object_free(event);
+}
+
+static unsigned class_event_kinds(const char *name)
+{
+        if (!owmi_strcasecmp(name, "__ClassOperationEvent"))
+                return KIND_CLASS_CREATION | KIND_CLASS_DELETION | KIND_CLASS_MODIFICATION;
+        for (unsigned k = KIND_CLASS_CREATION; k <= KIND_CLASS_MODIFICATION; k <<= 1)
+                if (!owmi_strcasecmp(name, kind_class[k]))
+                        return k;
+        return 0;
 }
 
 static int watch(struct cimom_events *ev, struct owmi_error *err)
@@ -1032,6 +1088,9 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
                 r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                    "WITHIN must be between %g and %g seconds", WITHIN_MIN,
                                    WITHIN_MAX);
+        } else if ((ev->kinds = class_event_kinds(cls->class_name)) != 0) {
+                /* the object manager raises them for its own class writes */
+                r = watch(ev, err);
         } else if (cim_object_is_a(cls, "__TimerEvent")) {
                 r = cimom_timers_join(ev, ev->h, err);
                 ev->timing = r >= 0;

@@ -85,6 +85,9 @@ int cimom_class_tree_sources(struct repo *repo, const char *ns, const char *clas
 bool cimom_events_watching(struct cimom_ns *h);
 void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
                                    const struct cim_object *after);
+/* The same for a class the object manager wrote or deleted. */
+void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *before,
+                                const struct cim_object *after);
 
 /* An event for a subscription: its WHERE decides (events.c).  Takes event. */
 void cimom_events_offer(struct cimom_events *ev, struct cim_object *event);

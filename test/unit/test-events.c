@@ -492,6 +492,46 @@ static void test_absolute_timer(void **state)
                                                &err), 0);
 }
 
+/* Class events: the object manager's own class writes raise them. */
+static void test_class_events(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __ClassOperationEvent "
+                                            "WHERE TargetClass ISA 'Test_Thing'", 0);
+        struct cim_object *cls = cim_object_new_class("Test_NewThing", "Test_Thing");
+        struct cim_object *other = cim_object_new_class("Test_Unrelated", NULL);
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_property *p;
+
+        (void) state;
+        assert_int_equal(cimom_put_class(ns, other, 0, &err), 0);      /* not ISA: not seen */
+        assert_int_equal(cimom_put_class(ns, cls, 0, &err), 0);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__ClassCreationEvent");
+        assert_string_equal(embedded(event, "TargetClass")->class_name, "Test_NewThing");
+        cim_object_free(event);
+        /* a property more: modified, and the class before */
+        p = cim_object_add_property(cls, "Colour");
+        p->type = CIM_TYPE_STRING;
+        cim_value_init_null(&p->value, CIM_TYPE_STRING, false);
+        assert_int_equal(cimom_put_class(ns, cls, 0, &err), 0);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__ClassModificationEvent");
+        assert_non_null(cim_object_find_property(embedded(event, "TargetClass"), "Colour"));
+        assert_null(cim_object_find_property(embedded(event, "PreviousClass"), "Colour"));
+        cim_object_free(event);
+        assert_int_equal(cimom_delete_class(ns, "Test_NewThing", &err), 0);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__ClassDeletionEvent");
+        cim_object_free(event);
+        assert_true(cimom_events_next(ev, 0, &event, &err) < 0);
+        assert_int_equal(err.code, OWMI_E_EVENT_TIMED_OUT);
+        assert_int_equal(cimom_delete_class(ns, "Test_Unrelated", &err), 0);
+        cim_object_free(cls);
+        cim_object_free(other);
+        cimom_events_close(ev);
+}
+
 static void test_refused(void **state)
 {
         static const struct {
@@ -584,6 +624,7 @@ int main(void)
                 cmocka_unit_test(test_aggregation),
                 cmocka_unit_test(test_timers),
                 cmocka_unit_test(test_absolute_timer),
+                cmocka_unit_test(test_class_events),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_overflow),
                 cmocka_unit_test(test_cancel),
