@@ -531,19 +531,25 @@ static bool instance_changed(const struct cim_object *a, const struct cim_object
         return false;
 }
 
-/* The intrinsic event of one change, made once and copied per subscriber. */
-static struct cim_object *intrinsic_event(struct poller *p, unsigned kind,
-                                          const struct cim_object *target,
-                                          const struct cim_object *previous, uint64_t when)
+/* The event of one change (an instance's or a class's: kind says), made
+ * once by every source and copied per subscriber; NULL, logged, when it
+ * cannot be made. */
+static struct cim_object *change_event(struct cimom_ns *h, unsigned kind,
+                                       const struct cim_object *target,
+                                       const struct cim_object *previous, uint64_t when)
 {
+        bool of_class = kind >= KIND_CLASS_CREATION;
         struct cim_object *event = NULL;
 
-        if (cimom_spawn_instance(p->h, kind_class[kind], &event, NULL) < 0)
-                return NULL;
-        if (set_uint64(event, "TIME_CREATED", when, NULL) < 0 ||
-            set_object(event, "TargetInstance", target, NULL) < 0 ||
-            (previous && set_object(event, "PreviousInstance", previous, NULL) < 0))
+        if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
+            set_uint64(event, "TIME_CREATED", when, NULL) < 0 ||
+            set_object(event, of_class ? "TargetClass" : "TargetInstance", target, NULL) < 0 ||
+            (previous && set_object(event, of_class ? "PreviousClass" : "PreviousInstance",
+                                    previous, NULL) < 0)) {
+                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
+                       target->class_name);
                 return cim_object_free(event);
+        }
         return event;
 }
 
@@ -567,13 +573,10 @@ static void distribute(struct poller *p, unsigned kind, struct cim_object *event
 static void emit(struct poller *p, unsigned kind, const struct cim_object *target,
                  const struct cim_object *previous, uint64_t when)
 {
-        struct cim_object *event = intrinsic_event(p, kind, target, previous, when);
+        struct cim_object *event = change_event(p->h, kind, target, previous, when);
 
         if (event)
                 distribute(p, kind, event);
-        else
-                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
-                       p->class_name);
 }
 
 /* Compare now with what was seen, in key order; raise the differences. */
@@ -775,35 +778,21 @@ bool cimom_events_watching(struct cimom_ns *h)
         return any;
 }
 
-void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
-                                   const struct cim_object *after)
+/* A change the object manager made, to the watchers of its namespace that
+ * take this kind (and, for an instance, whose ISA class it is).  Takes
+ * event. */
+static void tell_watchers(struct cimom_ns *h, unsigned kind, const struct cim_object *instance,
+                          struct cim_object *event)
 {
-        const struct cim_object *target = after ? after : before;
         struct cimom *cimom = h->cimom;
-        struct cim_object *event = NULL;
-        unsigned kind;
 
-        if (target && cim_object_is_a(target, "__TimerInstruction"))
-                cimom_timers_changed(cimom);
-        if (!target || (before && after && !instance_changed(before, after)))
-                return;
-        kind = !before ? KIND_CREATION : !after ? KIND_DELETION : KIND_MODIFICATION;
-        if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
-            set_uint64(event, "TIME_CREATED", cimom_filetime_now(), NULL) < 0 ||
-            set_object(event, "TargetInstance", target, NULL) < 0 ||
-            (kind == KIND_MODIFICATION && set_object(event, "PreviousInstance", before, NULL) < 0)) {
-                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
-                       target->class_name);
-                cim_object_free(event);
-                return;
-        }
         pthread_mutex_lock(&cimom->pollers_lock);
         for (size_t i = 0; i < cimom->watcher_count; i++) {
                 struct cimom_events *ev = cimom->watchers[i];
                 struct cim_object *copy;
 
                 if (!(ev->kinds & kind) || owmi_strcasecmp(ev->h->ns, h->ns) != 0 ||
-                    !ev->target || !cim_object_is_a(target, ev->target))
+                    (instance && (!ev->target || !cim_object_is_a(instance, ev->target))))
                         continue;
                 copy = cim_object_clone(event);
                 if (copy)
@@ -813,40 +802,37 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
         cim_object_free(event);
 }
 
+void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *before,
+                                   const struct cim_object *after)
+{
+        const struct cim_object *target = after ? after : before;
+        struct cim_object *event;
+        unsigned kind;
+
+        if (target && cim_object_is_a(target, "__TimerInstruction"))
+                cimom_timers_changed(h->cimom);
+        if (!target || (before && after && !instance_changed(before, after)))
+                return;
+        kind = !before ? KIND_CREATION : !after ? KIND_DELETION : KIND_MODIFICATION;
+        event = change_event(h, kind, target, after ? before : NULL, cimom_filetime_now());
+        if (event)
+                tell_watchers(h, kind, target, event);
+}
+
 void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *before,
                                 const struct cim_object *after)
 {
         const struct cim_object *target = after ? after : before;
-        struct cimom *cimom = h->cimom;
-        struct cim_object *event = NULL;
+        struct cim_object *event;
         unsigned kind;
 
         if (!target || (before && after && cim_object_equal(before, after)))
                 return;
         kind = !before ? KIND_CLASS_CREATION : !after ? KIND_CLASS_DELETION :
                                                KIND_CLASS_MODIFICATION;
-        if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
-            set_uint64(event, "TIME_CREATED", cimom_filetime_now(), NULL) < 0 ||
-            set_object(event, "TargetClass", target, NULL) < 0 ||
-            (kind == KIND_CLASS_MODIFICATION && set_object(event, "PreviousClass", before, NULL) < 0)) {
-                syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
-                       target->class_name);
-                cim_object_free(event);
-                return;
-        }
-        pthread_mutex_lock(&cimom->pollers_lock);
-        for (size_t i = 0; i < cimom->watcher_count; i++) {
-                struct cimom_events *ev = cimom->watchers[i];
-                struct cim_object *copy;
-
-                if (!(ev->kinds & kind) || owmi_strcasecmp(ev->h->ns, h->ns) != 0)
-                        continue;
-                copy = cim_object_clone(event);
-                if (copy)
-                        cimom_events_offer(ev, copy);
-        }
-        pthread_mutex_unlock(&cimom->pollers_lock);
-        cim_object_free(event);
+        event = change_event(h, kind, target, after ? before : NULL, cimom_filetime_now());
+        if (event)
+                tell_watchers(h, kind, NULL, event);
 }
 
 static unsigned class_event_kinds(const char *name)

@@ -25,6 +25,7 @@
 #include "base/util.h"
 #include "cimom/cimom.h"
 #include "test-util.h"
+#include "test-cimom-util.h"
 
 static struct cimom *cimom;
 static struct cimom_ns *ns;
@@ -36,30 +37,9 @@ static const char extra[] =
 
 static int setup(void **state)
 {
-        const char *mof = getenv("OWMI_SAMPLE_MOF");
-        struct mof_options opts = { .namespace = "root/cimv2" };
-        struct mof_diag_list diags = { 0 };
-        struct owmi_error err = { 0 };
-        char path[4096];
-        struct repo *repo;
-
-        if (!mof || test_dir_setup(state) < 0)
+        if (test_dir_setup(state) < 0)
                 return -1;
-        repo = test_open_repo("provider");
-        if (mof_compile_files(repo, &mof, 1, &opts, &diags, NULL) < 0 ||
-            mof_compile_buffer(repo, "extra.mof", extra, strlen(extra), &opts, &diags, NULL) < 0) {
-                test_print_diags(&diags);
-                return -1;
-        }
-        mof_diag_list_release(&diags);
-        repo_close(repo);
-        snprintf(path, sizeof(path), "%s/provider.db", test_dir);
-        if (cimom_new(path, &cimom, &err) < 0 ||
-            cimom_open_namespace(cimom, "root/cimv2", NULL, &ns, &err) < 0) {
-                fprintf(stderr, "%s\n", err.message);
-                return -1;
-        }
-        return 0;
+        return test_open_sample("provider", extra, &cimom, &ns);
 }
 
 static int teardown(void **state)
