@@ -93,6 +93,7 @@ typedef enum owmi_status {
         OWMI_E_NOT_EVENT_CLASS = 0x80041059u,
         OWMI_E_PRIVILEGE_NOT_HELD = 0x80041062u,
         OWMI_E_INVALID_OPERATOR = 0x80041063u,
+        OWMI_E_LOCAL_CREDENTIALS = 0x80041064u,
         OWMI_E_CANNOT_BE_ABSTRACT = 0x80041065u,
         OWMI_E_TIMED_OUT = 0x80041069u,
         OWMI_E_INVALID_ASSOCIATION = 0x8004106Au,
@@ -108,6 +109,19 @@ typedef enum owmi_status {
         OWMI_E_REGISTRATION_TOO_PRECISE = 0x80042002u,
         OWMI_E_EVENT_TIMED_OUT = 0x80043001u,      /* wbemErrTimedout: NextEvent's timeout */
 } owmi_status;
+
+#define OWMI_ERROR_MESSAGE_MAX 512
+
+/* The error a failing call hands back: WMI status code, a one-line
+ * message, and where in the input it happened (file:line:col for MOF,
+ * column for WQL and object paths; 0 when not known). */
+struct owmi_error {
+        uint32_t code;                         /* owmi_status */
+        unsigned line;                         /* 1-based, 0 = none */
+        unsigned column;                       /* 1-based, 0 = none */
+        char file[256];                        /* "" = none */
+        char message[OWMI_ERROR_MESSAGE_MAX];  /* lower case, no full stop */
+};
 
 /* "WBEM_E_NOT_FOUND" for 0x80041002; NULL for a code we do not know. */
 OWMI_EXTERN const char *owmi_status_name(uint32_t status);

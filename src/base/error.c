@@ -96,6 +96,7 @@ static const struct status_info status_table[] = {
         S(E_NOT_EVENT_CLASS, "not an event class", -EINVAL),
         S(E_PRIVILEGE_NOT_HELD, "privilege not held", -EACCES),
         S(E_INVALID_OPERATOR, "invalid operator", -EINVAL),
+        S(E_LOCAL_CREDENTIALS, "user credentials cannot be used for local connections", -EPERM),
         S(E_CANNOT_BE_ABSTRACT, "cannot be abstract", -EINVAL),
         S(E_TIMED_OUT, "timed out", -ETIMEDOUT),
         S(E_INVALID_ASSOCIATION, "invalid association", -EINVAL),

@@ -11,15 +11,7 @@
 
 #include <openwmi/owmi-status.h>
 
-#define OWMI_ERROR_MESSAGE_MAX 512
-
-struct owmi_error {
-        uint32_t code;                         /* owmi_status */
-        unsigned line;                         /* 1-based, 0 = none */
-        unsigned column;                       /* 1-based, 0 = none */
-        char file[256];                        /* "" = none */
-        char message[OWMI_ERROR_MESSAGE_MAX];  /* lower case, no full stop */
-};
+/* struct owmi_error is public: <openwmi/owmi-status.h>. */
 
 /* Fill err (may be NULL) and return the negative errno matching code, so
  * "return owmi_error_set(err, ...)" reads naturally. */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli-query.c: `owmi query`, `owmi get`, `owmi enum`, `owmi call`: the
- * object manager in process, results as a table, JSON (an array of
+ * cli-query.c: `owmi query`, `owmi get`, `owmi enum`, `owmi call`,
+ * `owmi watch`: through libowmi (the daemon, or the object manager in
+ * this process), results as a table, JSON (an array of
  * objects keyed by property name, with __CLASS and __PATH) or MOF.
  * Errors print the WMI code in hex, its name and the message.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <time.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include "cim/render.h"
 #include "cimom/cimom.h"
 #include "cli/cli.h"
+#include "client/client.h"
 
 struct output {
         enum cli_format format;
@@ -250,47 +254,39 @@ static int finish(struct output *o, int r, const struct owmi_error *err, const c
         return o->failed ? 1 : 0;
 }
 
-/* The object manager and the namespace the command names. */
-static struct cimom_ns *open_ns(struct cli *cli, struct cimom **ret_cimom)
+static int print_owmi_object(owmi_object *obj, void *userdata)
 {
-        struct owmi_error err = { 0 };
-        struct cimom_caller caller;
-        struct cimom_ns *h;
+        return print_object(client_object(obj), userdata);
+}
 
-        cimom_caller_self(&caller);
-        caller.privileges = cli->privileges;
-        if (cimom_new(cli->repository, ret_cimom, &err) < 0) {
-                cli_print_error("cannot open the repository", &err);
-                return NULL;
-        }
-        if (cimom_open_namespace(*ret_cimom, cli->namespace ? cli->namespace : "root/cimv2",
-                                 &caller, &h, &err) < 0) {
-                cli_print_error("cannot open the namespace", &err);
-                *ret_cimom = cimom_free(*ret_cimom);
-                return NULL;
-        }
-        return h;
+static const char *ns_of(const struct cli *cli)
+{
+        return cli->namespace ? cli->namespace : "root/cimv2";
+}
+
+/* Statuses from libowmi are positive; finish() takes the old convention. */
+static int failed(int status)
+{
+        return status ? -1 : 0;
 }
 
 int cli_query(struct cli *cli)
 {
         struct output o = { .format = cli->format };
         struct owmi_error err = { 0 };
-        struct cimom *cimom;
-        struct cimom_ns *h;
+        owmi_connection *conn;
         int r;
 
         if (cli->arg_count != 1) {
                 fputs("owmi: query needs one WQL query (quote it)\n", stderr);
                 return 2;
         }
-        h = open_ns(cli, &cimom);
-        if (!h)
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
-        r = cimom_exec_query(h, "WQL", cli->args[0], print_object, &o, &err);
+        r = failed(owmi_exec_query(conn, ns_of(cli), cli->args[0], print_owmi_object, &o, &err));
         r = finish(&o, r, &err, "query");
-        cimom_ns_close(h);
-        cimom_free(cimom);
+        owmi_disconnect(conn);
         return r;
 }
 
@@ -298,24 +294,22 @@ int cli_get(struct cli *cli)
 {
         struct output o = { .format = cli->format };
         struct owmi_error err = { 0 };
-        struct cim_object *obj;
-        struct cimom *cimom;
-        struct cimom_ns *h;
+        owmi_object *obj;
+        owmi_connection *conn;
         int r;
 
         if (cli->arg_count != 1) {
                 fputs("owmi: get needs one object path\n", stderr);
                 return 2;
         }
-        h = open_ns(cli, &cimom);
-        if (!h)
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
-        r = cimom_get_object(h, cli->args[0], &obj, &err);
+        r = failed(owmi_get_object(conn, ns_of(cli), cli->args[0], &obj, &err));
         if (r >= 0)
-                print_object(obj, &o);
+                print_owmi_object(obj, &o);
         r = finish(&o, r, &err, cli->args[0]);
-        cimom_ns_close(h);
-        cimom_free(cimom);
+        owmi_disconnect(conn);
         return r;
 }
 
@@ -323,53 +317,20 @@ int cli_enum(struct cli *cli)
 {
         struct output o = { .format = cli->format };
         struct owmi_error err = { 0 };
-        struct cimom *cimom;
-        struct cimom_ns *h;
+        owmi_connection *conn;
         int r;
 
         if (cli->arg_count != 1) {
                 fputs("owmi: enum needs one class name\n", stderr);
                 return 2;
         }
-        h = open_ns(cli, &cimom);
-        if (!h)
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
-        r = cimom_enum_instances(h, cli->args[0], !cli->shallow, print_object, &o, &err);
+        r = failed(owmi_enum_instances(conn, ns_of(cli), cli->args[0], !cli->shallow,
+                                       print_owmi_object, &o, &err));
         r = finish(&o, r, &err, cli->args[0]);
-        cimom_ns_close(h);
-        cimom_free(cimom);
-        return r;
-}
-
-/* A command-line value as a parameter of the method's type:
- * "true"/"false" for booleans, numbers, datetimes and paths as text. */
-static int parse_argument(const struct cim_property *param, const char *text, struct cim_value *ret,
-                          struct owmi_error *err)
-{
-        struct cim_value in;
-        int r;
-
-        if (param->type == CIM_TYPE_BOOLEAN) {
-                if (owmi_strcasecmp(text, "true") && owmi_strcasecmp(text, "false") &&
-                    strcmp(text, "1") && strcmp(text, "0"))
-                        return owmi_error_set(err, OWMI_E_TYPE_MISMATCH,
-                                              "'%s' is not a boolean (true or false)", text);
-                cim_value_set_bool(ret, !owmi_strcasecmp(text, "true") || !strcmp(text, "1"));
-                return 0;
-        }
-        if (cim_type_is_real(param->type)) {
-                char *end;
-                double d = strtod(text, &end);
-
-                if (*end || end == text)
-                        return owmi_error_set(err, OWMI_E_TYPE_MISMATCH, "'%s' is not a number", text);
-                cim_value_set_real(ret, param->type, d);
-                return 0;
-        }
-        if (cim_value_set_string(&in, CIM_TYPE_STRING, text) < 0)
-                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
-        r = cim_value_convert(&in, param->type, false, ret, err);
-        cim_value_release(&in);
+        owmi_disconnect(conn);
         return r;
 }
 
@@ -402,7 +363,7 @@ static int build_in_params(const struct cim_method *m, char **words, size_t coun
                                            "method '%s' has no parameter '%s'", m->name, words[i]);
                         break;
                 }
-                r = parse_argument(param, eq + 1, &v, err);
+                r = client_value_from_text(param->type, eq + 1, &v, err);
                 if (r < 0)
                         break;
                 p = cim_object_find_property(in, param->name);
@@ -441,37 +402,120 @@ int cli_call(struct cli *cli)
 {
         struct output o = { .format = cli->format };
         struct owmi_error err = { 0 };
-        struct cim_object *cls = NULL, *in = NULL, *out = NULL;
+        owmi_object *cls = NULL, *out = NULL;
+        struct cim_object *in = NULL;
         const struct cim_method *m;
         struct cim_objpath path = { 0 };
-        struct cimom *cimom;
-        struct cimom_ns *h;
+        owmi_connection *conn;
         int r;
 
         if (cli->arg_count < 2) {
                 fputs("owmi: call needs a path, a method and Name=Value parameters\n", stderr);
                 return 2;
         }
-        h = open_ns(cli, &cimom);
-        if (!h)
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
         r = cim_objpath_parse(cli->args[0], strlen(cli->args[0]), &path, &err);
         if (r >= 0)
-                r = cimom_get_object(h, path.class_name, &cls, &err);
-        if (r >= 0 && !(m = cim_object_find_method(cls, cli->args[1])))
+                r = failed(owmi_get_object(conn, ns_of(cli), path.class_name, &cls, &err));
+        if (r >= 0 && !(m = cim_object_find_method(client_object(cls), cli->args[1])))
                 r = owmi_error_set(&err, OWMI_E_INVALID_METHOD, "class '%s' has no method '%s'",
-                                   cls->class_name, cli->args[1]);
+                                   client_object(cls)->class_name, cli->args[1]);
         if (r >= 0)
                 r = build_in_params(m, cli->args + 2, cli->arg_count - 2, &in, &err);
         if (r >= 0)
-                r = cimom_exec_method(h, cli->args[0], cli->args[1], in, &out, &err);
+                r = failed(owmi_exec_method(conn, ns_of(cli), cli->args[0], cli->args[1],
+                                            (owmi_object *) in, &out, &err));
         if (r >= 0)
-                print_object(out, &o);
+                print_owmi_object(out, &o);
         r = finish(&o, r, &err, cli->args[1]);
         cim_objpath_release(&path);
-        cim_object_free(cls);
+        owmi_object_free(cls);
         cim_object_free(in);
-        cimom_ns_close(h);
-        cimom_free(cimom);
+        owmi_disconnect(conn);
+        return r;
+}
+
+/* Events as they come: until Ctrl-C, --count N or --timeout SECONDS.
+ * JSON prints one object per line. */
+static volatile sig_atomic_t watch_interrupted;
+
+static void on_interrupt(int sig)
+{
+        watch_interrupted = 1;
+}
+
+int cli_watch(struct cli *cli)
+{
+        struct owmi_error err = { 0 };
+        struct sigaction sa = { .sa_handler = on_interrupt };
+        owmi_connection *conn;
+        owmi_watch *watch;
+        struct timespec start, now;
+        unsigned long seen = 0;
+        int status, r = 0;
+
+        if (cli->arg_count != 1) {
+                fputs("owmi: watch needs one event query (quote it)\n", stderr);
+                return 2;
+        }
+        conn = cli_connect(cli);
+        if (!conn)
+                return 1;
+        status = owmi_subscribe(conn, ns_of(cli), cli->args[0], 0, &watch, &err);
+        if (status) {
+                cli_print_error("watch", &err);
+                owmi_disconnect(conn);
+                return 1;
+        }
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        while (!watch_interrupted && (!cli->count || seen < cli->count)) {
+                struct output o = { .format = cli->format == CLI_FORMAT_TABLE ? CLI_FORMAT_MOF
+                                                                              : cli->format };
+                owmi_object *event;
+                int wait_ms = 200;
+
+                if (cli->timeout_ms) {
+                        long elapsed;
+
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+                                  (now.tv_nsec - start.tv_nsec) / 1000000;
+                        if (elapsed >= (long) cli->timeout_ms)
+                                break;
+                        if ((long) cli->timeout_ms - elapsed < wait_ms)
+                                wait_ms = (int) ((long) cli->timeout_ms - elapsed);
+                }
+                status = owmi_watch_next(watch, wait_ms, &event, &err);
+                if (status == (int) OWMI_E_EVENT_TIMED_OUT)
+                        continue;
+                if (status) {
+                        cli_print_error("watch", &err);
+                        r = 1;
+                        break;
+                }
+                if (o.format == CLI_FORMAT_JSON) {
+                        struct strbuf sb = STRBUF_INIT;
+
+                        json_object(client_object(event), &sb);
+                        printf("%s\n", strbuf_str(&sb));
+                        strbuf_release(&sb);
+                        owmi_object_free(event);
+                } else {
+                        if (seen)
+                                putchar('\n');
+                        print_owmi_object(event, &o);
+                }
+                fflush(stdout);
+                seen++;
+        }
+        owmi_watch_close(watch);
+        owmi_disconnect(conn);
+        /* a count asked for and not reached within the timeout */
+        if (!r && cli->count && seen < cli->count && !watch_interrupted)
+                r = 3;
         return r;
 }

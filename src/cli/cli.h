@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openwmi/owmi.h>
+
 #include "cimom/privilege.h"
 #include "repo/repo.h"
 
@@ -27,6 +29,12 @@ struct cli {
         bool shallow;                /* --shallow */
         enum cli_format format;      /* --format */
         owmi_privileges privileges;  /* -P */
+        const char *privilege_names[32];
+        size_t privilege_count;
+        const char *socket;          /* --socket / $OWMI_SOCKET */
+        bool repository_given;       /* --repository or $OWMI_REPOSITORY: in process */
+        unsigned long count;         /* watch --count */
+        unsigned long timeout_ms;    /* watch --timeout */
         char **args;                 /* operands after the subcommand */
         size_t arg_count;
 };
@@ -44,5 +52,12 @@ int cli_query(struct cli *cli);
 int cli_get(struct cli *cli);
 int cli_enum(struct cli *cli);
 int cli_call(struct cli *cli);
+int cli_watch(struct cli *cli);
+
+/* A connection for the command: in process on the repository named by
+ * --repository or $OWMI_REPOSITORY; the daemon on --socket or
+ * $OWMI_SOCKET; otherwise the daemon when it runs, else in process.
+ * Prints the error; NULL on failure. */
+owmi_connection *cli_connect(const struct cli *cli);
 
 #endif

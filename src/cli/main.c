@@ -2,7 +2,8 @@
 /*
  * main.c: the owmi command-line tool: option parsing and dispatch to the
  * subcommands in cli-*.c.  Exit status: 0 success, 1 the operation failed
- * (bad MOF, unknown class...), 2 bad usage.
+ * (bad MOF, unknown class, no connection...), 2 bad usage, 3 `watch`
+ * timed out before --count events.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,10 +32,18 @@ static void usage(FILE *out)
               "                                                  the instances of a class\n"
               "  call [-n NAMESPACE] PATH METHOD [Name=Value]...  run a method (a name given twice\n"
               "                                                  makes an array)\n"
+              "  watch [-n NAMESPACE] [--count N] [--timeout S] EVENT-QUERY\n"
+              "                                                  print events as they come\n"
               "\n"
               "options:\n"
-              "  -r, --repository PATH   repository file (default: $OWMI_REPOSITORY, else the\n"
-              "                          per-user or system default)\n"
+              "  -r, --repository PATH   work in this process on this repository file\n"
+              "                          (default: $OWMI_REPOSITORY)\n"
+              "  -S, --socket PATH       the daemon's socket (default: $OWMI_SOCKET; without\n"
+              "                          either, the daemon if it runs, else in process on\n"
+              "                          the per-user or system default repository)\n"
+              "  -c, --count N           watch: stop after N events\n"
+              "  -T, --timeout SECONDS   watch: stop after this long (exit 3 if --count\n"
+              "                          was not reached)\n"
               "  -n, --namespace NS      namespace (default root/cimv2)\n"
               "  -I, --include DIR       where #pragma include looks after the file's folder\n"
               "  -t, --tree              classes as a tree\n"
@@ -53,6 +62,29 @@ void cli_print_error(const char *what, const struct owmi_error *err)
 
         fprintf(stderr, "owmi: %s: 0x%08X %s: %s\n", what, err->code, name ? name : "",
                 err->message[0] ? err->message : owmi_strerror(err->code));
+}
+
+owmi_connection *cli_connect(const struct cli *cli)
+{
+        struct owmi_connect_options o = {
+                .privileges = cli->privilege_names,
+                .privilege_count = cli->privilege_count,
+        };
+        struct owmi_error err = { 0 };
+        owmi_connection *conn;
+
+        if (cli->repository_given && !cli->socket) {
+                o.mode = OWMI_MODE_IN_PROCESS;
+                o.repository = cli->repository;
+        } else {
+                o.socket_path = cli->socket;
+                o.mode = cli->socket ? OWMI_MODE_DAEMON : OWMI_MODE_AUTO;
+        }
+        if (owmi_connect(&o, &conn, &err) != 0) {
+                cli_print_error("cannot connect", &err);
+                return NULL;
+        }
+        return conn;
 }
 
 struct repo *cli_open_repository(const struct cli *cli)
@@ -78,6 +110,9 @@ int main(int argc, char **argv)
                 { "shallow", no_argument, NULL, 's' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "privilege", required_argument, NULL, 'P' },
+                { "socket", required_argument, NULL, 'S' },
+                { "count", required_argument, NULL, 'c' },
+                { "timeout", required_argument, NULL, 'T' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { NULL, 0, NULL, 0 },
@@ -89,12 +124,32 @@ int main(int argc, char **argv)
         cli.repository = getenv("OWMI_REPOSITORY");
         if (cli.repository && !cli.repository[0])
                 cli.repository = NULL;
+        cli.repository_given = cli.repository != NULL;
+        cli.socket = getenv("OWMI_SOCKET");
+        if (cli.socket && !cli.socket[0])
+                cli.socket = NULL;
         cli.include_dirs = owmi_calloc((size_t) argc, sizeof(char *));
         if (!cli.include_dirs)
                 return 1;
-        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqP:hV", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqP:S:c:T:hV", options, NULL)) != -1) {
                 switch (c) {
-                case 'r': cli.repository = optarg; break;
+                case 'r': cli.repository = optarg; cli.repository_given = true; break;
+                case 'S': cli.socket = optarg; break;
+                case 'c':
+                case 'T': {
+                        char *end;
+                        double v = strtod(optarg, &end);
+
+                        if (*end || end == optarg || v < 0 || v > 1e9) {
+                                fprintf(stderr, "owmi: bad number '%s'\n", optarg);
+                                return 2;
+                        }
+                        if (c == 'c')
+                                cli.count = (unsigned long) v;
+                        else
+                                cli.timeout_ms = (unsigned long) (v * 1000);
+                        break;
+                }
                 case 'n': cli.namespace = optarg; break;
                 case 'I': cli.include_dirs[cli.include_dir_count++] = optarg; break;
                 case 't': cli.tree = true; break;
@@ -120,6 +175,8 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         cli.privileges |= (owmi_privileges) 1 << number;
+                        if (cli.privilege_count < 32)
+                                cli.privilege_names[cli.privilege_count++] = optarg;
                         break;
                 }
                 case 'h': usage(stdout); return 0;
@@ -160,6 +217,8 @@ int main(int argc, char **argv)
                 r = cli_enum(&cli);
         } else if (strcmp(command, "call") == 0) {
                 r = cli_call(&cli);
+        } else if (strcmp(command, "watch") == 0) {
+                r = cli_watch(&cli);
         } else {
                 fprintf(stderr, "owmi: unknown command '%s'\n", command);
                 usage(stderr);

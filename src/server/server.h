@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.h: owmid, the daemon: its configuration, the listening sockets
+ * and event loop (libevent), connections speaking the native protocol
+ * (docs/PROTOCOL.md), and the requests they carry, run on the worker pool
+ * against one shared object manager.
+ */
+#ifndef OWMI_SERVER_SERVER_H
+#define OWMI_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "cimom/cimom.h"
+
+struct server_config {
+        char *socket_path;          /* socket = ...   the local Unix socket */
+        char *repository;           /* repository = ... */
+        unsigned workers;           /* workers = N (0: 4 per CPU, at least 4) */
+        unsigned request_timeout;   /* request_timeout = seconds (0: none) */
+        unsigned max_connections;   /* max_connections = N */
+        unsigned socket_mode;       /* socket_mode = octal; who may connect at all */
+        bool foreground;
+};
+
+/* Defaults, then the file (NULL: none), which may set any key once.
+ * Errors name file:line. */
+void server_config_defaults(struct server_config *cfg);
+int server_config_load(struct server_config *cfg, const char *path, struct owmi_error *err);
+int server_config_set(struct server_config *cfg, const char *key, const char *value,
+                      struct owmi_error *err);
+void server_config_release(struct server_config *cfg);
+
+/* Logging: to stderr, with syslog priority prefixes when stderr is the
+ * journal. */
+enum { SERVER_LOG_ERR = 3, SERVER_LOG_WARNING = 4, SERVER_LOG_NOTICE = 5, SERVER_LOG_INFO = 6,
+       SERVER_LOG_DEBUG = 7 };
+void server_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The caller on the other end of a Unix socket, as the kernel says
+ * (SO_PEERCRED, SO_PEERGROUPS, the process's effective capabilities). */
+int server_peer_caller(int fd, struct cimom_caller *ret, char *desc, size_t desc_size);
+
+/* Run until SIGTERM/SIGINT (0) or a start-up failure.  SIGHUP reloads
+ * the configuration file's reloadable settings. */
+int server_run(struct server_config *cfg, const char *config_path);
+
+#endif
