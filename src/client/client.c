@@ -26,6 +26,7 @@
 #include "base/util.h"
 #include "cim/render.h"
 #include "cimom/cimom.h"
+#include "wire/message.h"
 #include "wire/object.h"
 #include "wire/protocol.h"
 
@@ -282,44 +283,42 @@ struct call {
         struct cim_object *result_obj;
 };
 
-static void request_begin(owmi_connection *c, struct strbuf *sb, uint64_t id, unsigned op,
-                          const char *ns, size_t nargs)
-{
-        wire_frame_begin(sb);
-        wcbor_put_array(sb, 4 + nargs);
-        wcbor_put_uint(sb, WIRE_MSG_REQUEST);
-        wcbor_put_uint(sb, id);
-        wcbor_put_uint(sb, op);
-        wcbor_put_text(sb, ns ? ns : "root/cimv2");
-}
-
 static void send_cancel(owmi_connection *c, uint64_t id)
 {
         struct strbuf sb;
 
         strbuf_init(&sb);
-        wire_frame_begin(&sb);
-        wcbor_put_array(&sb, 2);
-        wcbor_put_uint(&sb, WIRE_MSG_CANCEL);
-        wcbor_put_uint(&sb, id);
-        if (wire_frame_end(&sb, 0, WIRE_REQUEST_MAX) == 0)
+        if (wire_cancel_encode(id, &sb) == 0)
                 send_frame(c, &sb, NULL);
         strbuf_release(&sb);
 }
 
-/* Send the request in sb (for id) and read its replies to the end.  The
- * caller holds c->lock. */
-static int remote_call(owmi_connection *c, uint64_t id, struct strbuf *sb, struct call *call,
-                       struct owmi_error *err)
+static int encode_request(const struct wire_request *wr, struct strbuf *sb, struct owmi_error *err)
 {
-        bool stopped = false, cancel_sent = false;
-        int r = wire_frame_end(sb, 0, WIRE_REQUEST_MAX);
+        int r = wire_request_encode(wr, sb);
 
         if (r == -EMSGSIZE)
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                       "the request is larger than the server accepts");
+        if (r == -EINVAL)
+                return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                      "a required argument is missing or an object cannot be sent");
         if (r < 0)
                 return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        return 0;
+}
+
+/* Send the request and read its replies to the end.  The caller holds
+ * c->lock. */
+static int remote_call(owmi_connection *c, const struct wire_request *wr, struct strbuf *sb,
+                       struct call *call, struct owmi_error *err)
+{
+        uint64_t id = wr->id;
+        bool stopped = false, cancel_sent = false;
+        int r = encode_request(wr, sb, err);
+
+        if (r < 0)
+                return r;
         r = send_frame(c, sb, err);
         if (r < 0)
                 return r;
@@ -434,19 +433,20 @@ static int hello(owmi_connection *c, const struct owmi_connect_options *o, struc
         char *server = NULL, *user = NULL;
         int r;
 
+        struct wire_hello h = {
+                .version = WIRE_VERSION,
+                .client = (char *) "libowmi",
+                .privileges = (char **) o->privileges,
+                .privilege_count = o->privilege_count,
+                .user = (char *) o->user,
+                .password = (char *) o->password,
+        };
+
         strbuf_init(&sb);
-        wire_frame_begin(&sb);
-        wcbor_put_array(&sb, 6);
-        wcbor_put_uint(&sb, WIRE_MSG_HELLO);
-        wcbor_put_uint(&sb, WIRE_VERSION);
-        wcbor_put_text(&sb, "libowmi");
-        wcbor_put_array(&sb, o->privilege_count);
-        for (size_t i = 0; i < o->privilege_count; i++)
-                wcbor_put_text(&sb, o->privileges[i]);
-        wcbor_put_text(&sb, o->user);
-        wcbor_put_text(&sb, o->password);
-        r = wire_frame_end(&sb, 0, WIRE_REQUEST_MAX);
-        if (r >= 0)
+        r = wire_hello_encode(&h, &sb);
+        if (r < 0)
+                r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "the credentials are too long");
+        else
                 r = send_frame(c, &sb, err);
         if (sb.buf && o->password)
                 explicit_bzero(sb.buf, sb.len);
@@ -672,9 +672,10 @@ int owmi_get_object(owmi_connection *c, const char *ns, const char *path, owmi_o
         if (h) {
                 r = cimom_get_object(h, path, (struct cim_object **) ret, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_GET_OBJECT, ns, 1);
-                wcbor_put_text(&sb, path);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_GET_OBJECT, .ns = (char *) ns,
+                                           .arg1 = (char *) path };
+
+                r = remote_call(c, &wr, &sb, &call, err);
                 if (r < 0) {
                         owmi_object_free(*ret);
                         *ret = NULL;
@@ -693,10 +694,10 @@ int owmi_enum_classes(owmi_connection *c, const char *ns, const char *superclass
         if (h) {
                 r = cimom_enum_classes(h, superclass, deep, adapt_sink, &a, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_ENUM_CLASSES, ns, 2);
-                wcbor_put_text(&sb, superclass);
-                wcbor_put_bool(&sb, deep);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_ENUM_CLASSES, .ns = (char *) ns,
+                                           .arg1 = (char *) superclass, .deep = deep };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -711,10 +712,10 @@ int owmi_enum_instances(owmi_connection *c, const char *ns, const char *class_na
         if (h) {
                 r = cimom_enum_instances(h, class_name, deep, adapt_sink, &a, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_ENUM_INSTANCES, ns, 2);
-                wcbor_put_text(&sb, class_name);
-                wcbor_put_bool(&sb, deep);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_ENUM_INSTANCES, .ns = (char *) ns,
+                                           .arg1 = (char *) class_name, .deep = deep };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -729,45 +730,12 @@ int owmi_exec_query(owmi_connection *c, const char *ns, const char *query, owmi_
         if (h) {
                 r = cimom_exec_query(h, "WQL", query, adapt_sink, &a, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_EXEC_QUERY, ns, 2);
-                wcbor_put_text(&sb, "WQL");
-                wcbor_put_text(&sb, query);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_EXEC_QUERY, .ns = (char *) ns,
+                                           .arg1 = (char *) "WQL", .arg2 = (char *) query };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
-}
-
-static void put_assoc_options(struct strbuf *sb, const struct owmi_assoc_options *o)
-{
-        static const struct owmi_assoc_options none;
-        const char *keys[] = { "assoc_class", "result_class", "role", "result_role",
-                               "required_qualifier", "required_assoc_qualifier" };
-        const char *values[6];
-        size_t n = 3;
-
-        if (!o)
-                o = &none;
-        values[0] = o->assoc_class;
-        values[1] = o->result_class;
-        values[2] = o->role;
-        values[3] = o->result_role;
-        values[4] = o->required_qualifier;
-        values[5] = o->required_assoc_qualifier;
-        for (size_t i = 0; i < 6; i++)
-                n += values[i] != NULL;
-        wcbor_put_map(sb, n);
-        for (size_t i = 0; i < 6; i++) {
-                if (values[i]) {
-                        wcbor_put_text(sb, keys[i]);
-                        wcbor_put_text(sb, values[i]);
-                }
-        }
-        wcbor_put_text(sb, "class_defs_only");
-        wcbor_put_bool(sb, o->class_defs_only);
-        wcbor_put_text(sb, "keys_only");
-        wcbor_put_bool(sb, o->keys_only);
-        wcbor_put_text(sb, "schema_only");
-        wcbor_put_bool(sb, o->schema_only);
 }
 
 static int assoc_call(owmi_connection *c, bool associators, const char *ns, const char *path,
@@ -795,11 +763,23 @@ static int assoc_call(owmi_connection *c, bool associators, const char *ns, cons
                 r = (associators ? cimom_associators : cimom_references)(h, path, &p, adapt_sink,
                                                                          &a, err);
         } else {
-                request_begin(c, &sb, id, associators ? WIRE_OP_ASSOCIATORS : WIRE_OP_REFERENCES,
-                              ns, 2);
-                wcbor_put_text(&sb, path);
-                put_assoc_options(&sb, o);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = {
+                        .id = id, .op = associators ? WIRE_OP_ASSOCIATORS : WIRE_OP_REFERENCES,
+                        .ns = (char *) ns, .arg1 = (char *) path,
+                };
+
+                if (o) {
+                        wr.assoc[WIRE_ASSOC_CLASS] = (char *) o->assoc_class;
+                        wr.assoc[WIRE_RESULT_CLASS] = (char *) o->result_class;
+                        wr.assoc[WIRE_ROLE] = (char *) o->role;
+                        wr.assoc[WIRE_RESULT_ROLE] = (char *) o->result_role;
+                        wr.assoc[WIRE_REQUIRED_QUALIFIER] = (char *) o->required_qualifier;
+                        wr.assoc[WIRE_REQUIRED_ASSOC_QUALIFIER] = (char *) o->required_assoc_qualifier;
+                        wr.class_defs_only = o->class_defs_only;
+                        wr.keys_only = o->keys_only;
+                        wr.schema_only = o->schema_only;
+                }
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -838,21 +818,12 @@ int owmi_put_instance(owmi_connection *c, const char *ns, const owmi_object *ins
                 }
                 owmi_free(path);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_PUT_INSTANCE, ns, 3);
-                r = wire_put_object(&sb, CO(inst));
-                if (r < 0) {
-                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "the instance cannot be sent");
-                        goto out;
-                }
-                wcbor_put_uint(&sb, flags);
-                if (properties) {
-                        wcbor_put_array(&sb, property_count);
-                        for (size_t i = 0; i < property_count; i++)
-                                wcbor_put_text(&sb, properties[i]);
-                } else {
-                        wcbor_put_null(&sb);
-                }
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_PUT_INSTANCE, .ns = (char *) ns,
+                                           .object = (struct cim_object *) CO(inst), .flags = flags,
+                                           .properties = (char **) properties,
+                                           .property_count = property_count };
+
+                r = remote_call(c, &wr, &sb, &call, err);
                 if (r >= 0 && ret_path && call.result_text) {
                         *ret_path = strdup(call.result_text);
                         if (!*ret_path)
@@ -878,9 +849,9 @@ static int name_op(owmi_connection *c, const char *ns, unsigned op, const char *
                 default: r = cimom_delete_namespace(h, name, err); break;
                 }
         } else {
-                request_begin(c, &sb, id, op, ns, 1);
-                wcbor_put_text(&sb, name);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = op, .ns = (char *) ns, .arg1 = (char *) name };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -914,14 +885,10 @@ int owmi_put_class(owmi_connection *c, const char *ns, const owmi_object *cls, u
         if (h) {
                 r = cimom_put_class(h, CO(cls), flags, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_PUT_CLASS, ns, 2);
-                r = wire_put_object(&sb, CO(cls));
-                if (r < 0) {
-                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "the class cannot be sent");
-                        goto out;
-                }
-                wcbor_put_uint(&sb, flags);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_PUT_CLASS, .ns = (char *) ns,
+                                           .object = (struct cim_object *) CO(cls), .flags = flags };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -936,17 +903,11 @@ int owmi_exec_method(owmi_connection *c, const char *ns, const char *path, const
         if (h) {
                 r = cimom_exec_method(h, path, method, CO(in), (struct cim_object **) ret_out, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_EXEC_METHOD, ns, 3);
-                wcbor_put_text(&sb, path);
-                wcbor_put_text(&sb, method);
-                if (!in) {
-                        wcbor_put_null(&sb);
-                } else if (wire_put_object(&sb, CO(in)) < 0) {
-                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
-                                           "the in-parameters cannot be sent");
-                        goto out;
-                }
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_EXEC_METHOD, .ns = (char *) ns,
+                                           .arg1 = (char *) path, .arg2 = (char *) method,
+                                           .object = (struct cim_object *) CO(in) };
+
+                r = remote_call(c, &wr, &sb, &call, err);
                 owmi_free(call.result_text);
                 if (r >= 0)
                         *ret_out = (owmi_object *) call.result_obj;
@@ -965,8 +926,9 @@ int owmi_enum_namespaces(owmi_connection *c, const char *ns, owmi_name_cb cb, vo
         if (h) {
                 r = cimom_enum_namespaces(h, cb, userdata, err);
         } else {
-                request_begin(c, &sb, id, WIRE_OP_ENUM_NAMESPACES, ns, 0);
-                r = remote_call(c, id, &sb, &call, err);
+                struct wire_request wr = { .id = id, .op = WIRE_OP_ENUM_NAMESPACES, .ns = (char *) ns };
+
+                r = remote_call(c, &wr, &sb, &call, err);
         }
         END_OP(c);
 }
@@ -1000,16 +962,14 @@ int owmi_subscribe(owmi_connection *c, const char *ns, const char *query, size_t
                                 r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
                                 goto out;
                         }
+                        struct wire_request wr = { .id = id, .op = WIRE_OP_SUBSCRIBE, .ns = (char *) ns,
+                                                   .arg1 = (char *) "WQL", .arg2 = (char *) query,
+                                                   .queue_max = w->max };
+
                         w->id = id;
-                        request_begin(c, &sb, id, WIRE_OP_SUBSCRIBE, ns, 3);
-                        wcbor_put_text(&sb, "WQL");
-                        wcbor_put_text(&sb, query);
-                        wcbor_put_uint(&sb, w->max);
-                        r = wire_frame_end(&sb, 0, WIRE_REQUEST_MAX);
-                        if (r < 0) {
-                                r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "the query is too long");
+                        r = encode_request(&wr, &sb, err);
+                        if (r < 0)
                                 goto out;
-                        }
                         r = send_frame(c, &sb, err);
                         if (r < 0)
                                 goto out;

@@ -259,8 +259,7 @@ static void request_free(struct request *req)
 {
         if (req->events)
                 cimom_events_close(req->events);
-        owmi_free(req->ns);
-        owmi_free(req->frame);
+        wire_request_release(&req->wr);
         owmi_free(req);
 }
 
@@ -276,7 +275,7 @@ void request_finish(struct request *req)
                 }
         }
         c->in_flight--;
-        if (req->op == WIRE_OP_SUBSCRIBE)
+        if (req->wr.op == WIRE_OP_SUBSCRIBE)
                 c->subscriptions--;
         pthread_mutex_unlock(&c->lock);
         request_free(req);
@@ -308,86 +307,63 @@ static void send_done_error(struct conn *c, uint64_t id, uint32_t status, const 
         strbuf_release(&sb);
 }
 
-/* [2, id, op, namespace, args...]: the loop reads the head; a worker the
- * arguments. */
-static int start_request(struct conn *c, unsigned char *frame, size_t len,
-                         struct wcbor_reader *rd, size_t count)
+/* A decoded request (handed over) starts on a worker, or on a thread of
+ * its own for a subscription. */
+static void start_request(struct conn *c, struct wire_request *wr)
 {
         struct request *req;
-        uint64_t id, op;
-        char *ns = NULL;
         bool busy, dup = false;
 
-        if (count < 3 || wcbor_get_uint(rd, &id) < 0 || wcbor_get_uint(rd, &op) < 0 ||
-            wcbor_get_text(rd, 256, &ns) < 0) {
-                owmi_free(frame);
-                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed request");
-                return -EBADMSG;
-        }
-        if (op < WIRE_OP_GET_OBJECT || op > WIRE_OP_DELETE_NAMESPACE) {
-                owmi_free(frame);
-                owmi_free(ns);
-                send_done_error(c, id, OWMI_E_NOT_SUPPORTED, "unknown operation");
-                return 0;
-        }
         pthread_mutex_lock(&c->lock);
         for (struct request *r = c->requests; r; r = r->next)
-                dup |= r->id == id;
+                dup |= r->wr.id == wr->id;
         busy = c->in_flight >= WIRE_MAX_IN_FLIGHT ||
-               (op == WIRE_OP_SUBSCRIBE && c->subscriptions >= WIRE_MAX_SUBSCRIPTIONS);
+               (wr->op == WIRE_OP_SUBSCRIBE && c->subscriptions >= WIRE_MAX_SUBSCRIPTIONS);
         pthread_mutex_unlock(&c->lock);
         if (dup) {
-                owmi_free(frame);
-                owmi_free(ns);
+                wire_request_release(wr);
                 send_goodbye(c, OWMI_E_INVALID_PARAMETER, "request id already in use");
-                return -EBADMSG;
+                return;
         }
         if (busy) {
-                owmi_free(frame);
-                owmi_free(ns);
-                send_done_error(c, id, OWMI_E_QUOTA_VIOLATION,
-                                op == WIRE_OP_SUBSCRIBE ? "too many subscriptions on one connection"
-                                                        : "too many requests in flight on one connection");
-                return 0;
+                send_done_error(c, wr->id, OWMI_E_QUOTA_VIOLATION,
+                                wr->op == WIRE_OP_SUBSCRIBE ? "too many subscriptions on one connection"
+                                                            : "too many requests in flight on one connection");
+                wire_request_release(wr);
+                return;
         }
         req = owmi_calloc(1, sizeof(*req));
         if (!req) {
-                owmi_free(frame);
-                owmi_free(ns);
-                send_done_error(c, id, OWMI_E_OUT_OF_MEMORY, "out of memory");
-                return 0;
+                send_done_error(c, wr->id, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                wire_request_release(wr);
+                return;
         }
         req->conn = c;
-        req->id = id;
-        req->op = (unsigned) op;
-        req->ns = ns;
-        req->frame = frame;
-        req->frame_len = len;
-        req->args_offset = (size_t) (rd->p - frame);
-        if (c->srv->cfg->request_timeout && op != WIRE_OP_SUBSCRIBE)
+        req->wr = *wr;
+        memset(wr, 0, sizeof(*wr));
+        if (c->srv->cfg->request_timeout && req->wr.op != WIRE_OP_SUBSCRIBE)
                 req->deadline_ms = monotonic_ms() + (uint64_t) c->srv->cfg->request_timeout * 1000;
         pthread_mutex_lock(&c->lock);
         req->next = c->requests;
         c->requests = req;
         c->in_flight++;
-        if (op == WIRE_OP_SUBSCRIBE)
+        if (req->wr.op == WIRE_OP_SUBSCRIBE)
                 c->subscriptions++;
         c->refs++;
         pthread_mutex_unlock(&c->lock);
-        if (op == WIRE_OP_SUBSCRIBE)
+        if (req->wr.op == WIRE_OP_SUBSCRIBE)
                 ops_subscription_thread_start(req);
         else if (pool_submit(c->srv->pool, ops_run, req) < 0) {
-                send_done_error(c, id, OWMI_E_SHUTTING_DOWN, "the server is stopping");
+                send_done_error(c, req->wr.id, OWMI_E_SHUTTING_DOWN, "the server is stopping");
                 request_finish(req);
         }
-        return 0;
 }
 
 static void cancel_request(struct conn *c, uint64_t id)
 {
         pthread_mutex_lock(&c->lock);
         for (struct request *r = c->requests; r; r = r->next) {
-                if (r->id != id)
+                if (r->wr.id != id)
                         continue;
                 atomic_store(&r->cancelled, true);
                 if (r->events)
@@ -396,119 +372,79 @@ static void cancel_request(struct conn *c, uint64_t id)
         pthread_mutex_unlock(&c->lock);
 }
 
-/* [1, version, client, [privilege...], user / null, password / null] */
-static int handle_hello(struct conn *c, struct wcbor_reader *rd, size_t count)
+static int handle_hello(struct conn *c, const struct wire_hello *h)
 {
-        uint64_t version;
-        char *client = NULL, *user = NULL, *password = NULL;
-        size_t nprivs;
         struct strbuf sb;
-        int r = -EBADMSG;
 
-        if (count < 5 || wcbor_get_uint(rd, &version) < 0 ||
-            wcbor_get_text(rd, 256, &client) < 0 || wcbor_get_array(rd, 64, &nprivs) < 0) {
-                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed hello");
-                goto out;
-        }
-        for (size_t i = 0; i < nprivs; i++) {
-                char *name = NULL;
-                unsigned number;
+        for (size_t i = 0; i < h->privilege_count; i++) {
+                unsigned number = privilege_lookup(h->privileges[i]);
 
-                if (wcbor_get_text(rd, 128, &name) < 0) {
-                        send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed hello");
-                        goto out;
-                }
-                number = privilege_lookup(name);
-                owmi_free(name);
                 if (!number) {
                         send_goodbye(c, OWMI_E_INVALID_PARAMETER, "no such privilege");
-                        goto out;
+                        return -EINVAL;
                 }
                 c->caller.privileges |= (owmi_privileges) 1 << number;
         }
-        if (wcbor_get_text_or_null(rd, 256, &user) < 0 ||
-            wcbor_get_text_or_null(rd, 1024, &password) < 0) {
-                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed hello");
-                goto out;
-        }
-        if (version < 1) {
+        if (h->version < 1) {
                 send_goodbye(c, OWMI_E_NOT_SUPPORTED, "no protocol version in common");
-                goto out;
+                return -EINVAL;
         }
-        if (user || password) {
+        if (h->user || h->password) {
                 /* WMI's answer to credentials on a local connection */
                 send_goodbye(c, OWMI_E_LOCAL_CREDENTIALS,
                              "user credentials cannot be used for local connections");
-                goto out;
+                return -EINVAL;
         }
         c->greeted = true;
         strbuf_init(&sb);
         wire_frame_begin(&sb);
         wcbor_put_array(&sb, 5);
         wcbor_put_uint(&sb, WIRE_MSG_WELCOME);
-        wcbor_put_uint(&sb, version < WIRE_VERSION ? version : WIRE_VERSION);
+        wcbor_put_uint(&sb, h->version < WIRE_VERSION ? h->version : WIRE_VERSION);
         wcbor_put_text(&sb, "owmid " OWMI_VERSION);
         wcbor_put_text(&sb, c->caller.user);
         wcbor_put_uint(&sb, c->caller.uid);
         if (wire_frame_end(&sb, 0, WIRE_RESPONSE_MAX) == 0)
                 bufferevent_write(c->bev, sb.buf, sb.len);
         strbuf_release(&sb);
-        r = 0;
-out:
-        if (password)
-                explicit_bzero(password, strlen(password));
-        owmi_free(client);
-        owmi_free(user);
-        owmi_free(password);
-        return r;
+        return 0;
 }
 
-/* One whole frame; the frame is handed over.  <0: the connection is
- * closing. */
-static int handle_frame(struct conn *c, unsigned char *frame, size_t len)
+/* One whole frame.  <0: the connection is closing. */
+static int handle_frame(struct conn *c, const unsigned char *frame, size_t len)
 {
-        struct wcbor_reader rd;
-        size_t count;
-        uint64_t type, id;
-        int r;
+        struct wire_client_message msg;
+        const char *why;
+        int r = wire_client_message_decode(frame, len, &msg, &why);
 
-        wcbor_reader_init(&rd, frame, len);
-        if (wcbor_get_array(&rd, 64, &count) < 0 || count < 1 || wcbor_get_uint(&rd, &type) < 0) {
-                owmi_free(frame);
-                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed frame");
-                return -EBADMSG;
+        if (r == -ENOMEM) {
+                send_goodbye(c, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                return r;
         }
-        if (!c->greeted && type != WIRE_MSG_HELLO) {
-                owmi_free(frame);
+        if (r < 0) {
+                send_goodbye(c, OWMI_E_INVALID_PARAMETER, why);
+                return r;
+        }
+        if (!c->greeted && msg.type != WIRE_MSG_HELLO) {
+                wire_client_message_release(&msg);
                 send_goodbye(c, OWMI_E_INVALID_PARAMETER, "the first message must be hello");
                 return -EBADMSG;
         }
-        switch (type) {
+        switch (msg.type) {
         case WIRE_MSG_HELLO:
-                if (c->greeted) {
-                        owmi_free(frame);
+                r = c->greeted ? -EBADMSG : handle_hello(c, &msg.hello);
+                if (c->greeted && r == -EBADMSG)
                         send_goodbye(c, OWMI_E_INVALID_PARAMETER, "hello sent twice");
-                        return -EBADMSG;
-                }
-                r = handle_hello(c, &rd, count - 1);
-                owmi_free(frame);
-                return r;
+                break;
         case WIRE_MSG_REQUEST:
-                return start_request(c, frame, len, &rd, count - 1);
+                start_request(c, &msg.request);
+                break;
         case WIRE_MSG_CANCEL:
-                r = count == 2 ? wcbor_get_uint(&rd, &id) : -EBADMSG;
-                owmi_free(frame);
-                if (r < 0) {
-                        send_goodbye(c, OWMI_E_INVALID_PARAMETER, "malformed cancel");
-                        return r;
-                }
-                cancel_request(c, id);
-                return 0;
-        default:
-                owmi_free(frame);
-                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "unknown message type");
-                return -EBADMSG;
+                cancel_request(c, msg.cancel_id);
+                break;
         }
+        wire_client_message_release(&msg);
+        return r;
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -520,6 +456,7 @@ static void on_read(struct bufferevent *bev, void *arg)
                 unsigned char header[WIRE_FRAME_HEADER];
                 unsigned char *frame;
                 uint32_t len;
+                int r;
 
                 if (evbuffer_copyout(in, header, sizeof(header)) < (ev_ssize_t) sizeof(header))
                         return;
@@ -538,7 +475,9 @@ static void on_read(struct bufferevent *bev, void *arg)
                 }
                 evbuffer_drain(in, sizeof(header));
                 evbuffer_remove(in, frame, len);
-                if (handle_frame(c, frame, len) < 0)
+                r = handle_frame(c, frame, len);
+                owmi_free(frame);
+                if (r < 0)
                         return;
         }
 }

@@ -19,6 +19,7 @@
 #include "cimom/cimom.h"
 #include "server/pool.h"
 #include "server/server.h"
+#include "wire/message.h"
 
 struct bufferevent;
 struct event_base;
@@ -38,12 +39,7 @@ struct server_state {
 struct request {
         struct request *next;           /* in conn->requests */
         struct conn *conn;
-        uint64_t id;
-        unsigned op;
-        char *ns;
-        unsigned char *frame;           /* the whole request message */
-        size_t frame_len;
-        size_t args_offset;             /* where the op's arguments start */
+        struct wire_request wr;         /* decoded whole by the loop */
         atomic_bool cancelled;
         struct cimom_events *events;    /* a subscription, once made */
         uint64_t deadline_ms;           /* CLOCK_MONOTONIC; 0: none */
