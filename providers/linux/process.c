@@ -1634,7 +1634,7 @@ struct trace_entry {
         int64_t session;              /* -1: unknown */
         uid_t uid;
         bool have_uid;
-        char name[16];
+        char name[64];                /* the program's file name (longer ones cut) */
         bool pending;                 /* forked, its creation not raised yet */
         struct timespec forked;       /* CLOCK_MONOTONIC */
 };
@@ -1686,9 +1686,9 @@ static bool trace_describe(pid_t pid, struct trace_entry *e)
                 e->pid = pid;
                 e->ppid = p->ppid;
                 e->session = p->session;
-                /* comm is at most 15 characters */
-                memcpy(e->name, p->comm, sizeof(e->name) - 1);
-                e->name[sizeof(e->name) - 1] = '\0';
+                /* comm is cut at 15 characters: the program's file name,
+                 * as Win32_Process.Name is read otherwise */
+                snprintf(e->name, sizeof(e->name), "%s", procfs_name(trace.proc_fd, p));
                 /* the owner of /proc/<pid> is the process's effective uid */
                 snprintf(path, sizeof(path), "%d", (int) pid);
                 e->have_uid = fstatat(trace.proc_fd, path, &st, 0) == 0;

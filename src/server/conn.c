@@ -691,6 +691,7 @@ int server_run(struct server_config *cfg, const char *config_path)
         struct evconnlistener *local = NULL;
         struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
         struct owmi_error err;
+        bool own_socket = false;
         int r;
 
         if (evthread_use_pthreads() < 0)
@@ -712,6 +713,7 @@ int server_run(struct server_config *cfg, const char *config_path)
         if (r < 0)
                 goto out;
         r = open_local_socket(&srv, &local);
+        own_socket = r >= 0 && !sd_listen_fds(0);
         if (r < 0) {
                 server_log(SERVER_LOG_ERR, "cannot listen on %s: %s", cfg->socket_path, strerror(-r));
                 goto out;
@@ -757,7 +759,7 @@ out:
                 event_free(ev_int);
         if (ev_hup)
                 event_free(ev_hup);
-        if (srv.cimom && cfg->socket_path && !sd_listen_fds(0))
+        if (own_socket)
                 unlink(cfg->socket_path);
         cimom_free(srv.cimom);
         event_base_free(srv.base);
