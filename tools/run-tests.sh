@@ -55,6 +55,19 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-sanitize sanitize
 
+# The daemon end to end again, built with the sanitizers (a leak or an
+# error in owmid, libowmi or the CLI fails its test).
+echo "== integration (daemon, sanitizers)"
+OWMI_BUILD=build-sanitize /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+        test/integration/test_daemon.py >"$log/pytest-sanitize.txt" 2>&1 || status=1
+cat "$log/pytest-sanitize.txt"
+san_count() {
+        tail -1 "$log/pytest-sanitize.txt" | grep -o "[0-9][0-9]* $1" | grep -o '^[0-9]*' || echo 0
+}
+py_passed=$((py_passed + $(san_count passed)))
+py_failed=$((py_failed + $(san_count failed)))
+py_errors=$((py_errors + $(san_count error)))
+
 # A short fuzzing run of each target from its corpus: new crashes fail here.
 fuzz_passed=0
 fuzz_failed=0

@@ -64,7 +64,6 @@ struct owmi_connection {
         struct owmi_watch *watches;
 };
 
-static inline struct cim_object *O(owmi_object *o) { return (struct cim_object *) o; }
 static inline const struct cim_object *CO(const owmi_object *o) { return (const struct cim_object *) o; }
 
 /* Public calls return the status itself, not a negative errno. */

@@ -80,7 +80,9 @@ class Daemon:
 def daemon(tmp_path):
     d = Daemon(tmp_path)
     yield d
-    d.stop()
+    # a clean stop: no error, no leak (under the sanitizers), no sanitizer report
+    assert d.stop() == 0, d.log.read_text()
+    assert "Sanitizer" not in d.log.read_text() and "runtime error" not in d.log.read_text()
 
 
 def read_frame(s: socket.socket):
