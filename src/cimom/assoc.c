@@ -24,6 +24,7 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "cimom/internal.h"
+#include "cimom/security.h"
 
 struct assoc_walk {
         struct cimom_ns *h;
@@ -374,11 +375,15 @@ static int walk(struct cimom_ns *h, const char *path_text, const struct cimom_as
 int cimom_associators(struct cimom_ns *h, const char *path, const struct cimom_assoc_params *p,
                       cimom_sink sink, void *userdata, struct owmi_error *err)
 {
-        return walk(h, path, p, false, sink, userdata, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
+
+        return r < 0 ? r : walk(h, path, p, false, sink, userdata, err);
 }
 
 int cimom_references(struct cimom_ns *h, const char *path, const struct cimom_assoc_params *p,
                      cimom_sink sink, void *userdata, struct owmi_error *err)
 {
-        return walk(h, path, p, true, sink, userdata, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
+
+        return r < 0 ? r : walk(h, path, p, true, sink, userdata, err);
 }

@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "base/util.h"
 #include "cimom/internal.h"
+#include "cimom/security.h"
 #include "mof/mof.h"
 
 #define POOL_MAX 8   /* idle connections kept; more are closed on return */
@@ -165,6 +166,11 @@ int cimom_open_namespace(struct cimom *cimom, const char *ns, const struct cimom
                 h->caller = *caller;
         else
                 cimom_caller_self(&h->caller);
+        r = cimom_require(h, SEC_ENABLE, err);
+        if (r < 0) {
+                owmi_free(h);
+                return r;
+        }
         *ret = h;
         return 0;
 }
@@ -217,6 +223,9 @@ int cimom_get_object(struct cimom_ns *h, const char *path_text, struct cim_objec
         struct repo *repo;
         int r;
 
+        r = cimom_require(h, SEC_ENABLE, err);
+        if (r < 0)
+                return r;
         r = cimom_parse_path(h, path_text, &path, err);
         if (r < 0)
                 return r;
@@ -261,8 +270,10 @@ int cimom_enum_classes(struct cimom_ns *h, const char *superclass, bool deep, ci
 {
         struct forward f = { sink, userdata, false };
         struct repo *repo;
-        int r = cimom_repo_borrow(h->cimom, &repo, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
 
+        if (r >= 0)
+                r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
         r = repo_class_enumerate(repo, h->ns, superclass, deep, forward_object, &f, err);
@@ -277,8 +288,10 @@ int cimom_enum_instances(struct cimom_ns *h, const char *class_name, bool deep, 
 {
         struct forward f = { sink, userdata, false };
         struct repo *repo;
-        int r = cimom_repo_borrow(h->cimom, &repo, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
 
+        if (r >= 0)
+                r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
         r = cimom_instances(h, repo, class_name, deep, NULL, NULL, forward_object, &f, err);
@@ -442,6 +455,24 @@ static struct cim_object *stored_instance(struct cimom_ns *h, struct repo *repo,
         return found;
 }
 
+/* Writing instances: Provider Write for a provider's, Partial Write for
+ * the repository's, Full Write for either; the namespace's own
+ * descriptor (__thisNAMESPACE) only with Edit Security. */
+static int require_instance_write(struct cimom_ns *h, const struct cim_object *cls,
+                                  const char *provider, struct owmi_error *err)
+{
+        int r;
+
+        if (cim_object_is_a(cls, "__thisNAMESPACE")) {
+                r = cimom_require(h, SEC_EDIT_SECURITY, err);
+                if (r >= 0)
+                        atomic_fetch_add(&h->cimom->security_generation, 1);
+                return r;
+        }
+        return cimom_require(h, SEC_FULL_WRITE | (provider ? SEC_PROVIDER_WRITE : SEC_PARTIAL_WRITE),
+                             err);
+}
+
 int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsigned flags,
                        const char *const *properties, size_t property_count, char **ret_path,
                        struct owmi_error *err)
@@ -467,6 +498,8 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
                 r = repo_class_get(repo, h->ns, inst->class_name, &cls, err);
                 if (r >= 0)
                         provider = cimom_class_provider(cls);
+                if (r >= 0)
+                        r = require_instance_write(h, cls, provider, err);
                 if (r >= 0 && provider) {
                         r = cimom_provider_put(h, repo, provider, merged ? merged : inst,
                                                flags & (CIMOM_CREATE_ONLY | CIMOM_UPDATE_ONLY), err);
@@ -523,6 +556,8 @@ int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi
                 r = repo_class_get(repo, h->ns, path.class_name, &cls, err);
                 if (r >= 0)
                         provider = cimom_class_provider(cls);
+                if (r >= 0)
+                        r = require_instance_write(h, cls, provider, err);
                 if (r >= 0 && provider) {
                         r = cimom_provider_delete(h, repo, provider, &path, err);
                 } else if (r >= 0) {
@@ -554,6 +589,9 @@ int cimom_put_class(struct cimom_ns *h, const struct cim_object *cls, unsigned f
         if (!cim_name_is_valid_class(cls->class_name, false))
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                       "'%s' is not a valid class name", cls->class_name);
+        r = cimom_require(h, SEC_FULL_WRITE, err);
+        if (r < 0)
+                return r;
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
@@ -576,8 +614,10 @@ int cimom_delete_class(struct cimom_ns *h, const char *name, struct owmi_error *
 {
         struct cim_object *before = NULL;
         struct repo *repo;
-        int r = cimom_repo_borrow(h->cimom, &repo, err);
+        int r = cimom_require(h, SEC_FULL_WRITE, err);
 
+        if (r >= 0)
+                r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
         if (cimom_events_watching(h) && repo_class_get(repo, h->ns, name, &before, NULL) < 0)
@@ -595,8 +635,10 @@ int cimom_spawn_instance(struct cimom_ns *h, const char *class_name, struct cim_
 {
         struct cim_object *cls, *inst;
         struct repo *repo;
-        int r = cimom_repo_borrow(h->cimom, &repo, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
 
+        if (r >= 0)
+                r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
         r = repo_class_get(repo, h->ns, class_name, &cls, err);
@@ -683,7 +725,10 @@ int cimom_exec_method(struct cimom_ns *h, const char *path_text, const char *met
                 if (!m)
                         r = owmi_error_set(err, OWMI_E_INVALID_METHOD,
                                            "class '%s' has no method '%s'", path.class_name, method);
-                else if ((r = check_privileges(h, cls->class_name, m, err)) >= 0)
+                else if (owmi_streq_ci(cls->class_name, "__SystemSecurity"))
+                        r = cimom_security_method(h, m, in, ret_out, err);
+                else if ((r = cimom_require(h, SEC_METHOD_EXECUTE, err)) >= 0 &&
+                         (r = check_privileges(h, cls->class_name, m, err)) >= 0)
                         r = cimom_provider_exec_method(h, cls, &path, m, in, ret_out, err);
         }
         cim_object_free(cls);
@@ -695,8 +740,10 @@ int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
                           struct owmi_error *err)
 {
         struct repo *repo;
-        int r = cimom_repo_borrow(h->cimom, &repo, err);
+        int r = cimom_require(h, SEC_ENABLE, err);
 
+        if (r >= 0)
+                r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
         r = repo_namespace_children(repo, h->ns, cb, userdata, err);
@@ -720,6 +767,8 @@ int cimom_create_namespace(struct cimom_ns *h, const char *name, struct owmi_err
         struct repo *repo;
         int r = child_namespace(h, name, full, sizeof(full), err);
 
+        if (r >= 0)
+                r = cimom_require(h, SEC_FULL_WRITE, err);
         if (r < 0)
                 return r;
         r = cimom_repo_borrow(h->cimom, &repo, err);
@@ -736,6 +785,8 @@ int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_err
         struct repo *repo;
         int r = child_namespace(h, name, full, sizeof(full), err);
 
+        if (r >= 0)
+                r = cimom_require(h, SEC_FULL_WRITE, err);
         if (r < 0)
                 return r;
         r = cimom_repo_borrow(h->cimom, &repo, err);

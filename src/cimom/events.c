@@ -53,6 +53,7 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "cimom/internal.h"
+#include "cimom/security.h"
 #include "wql/wql.h"
 
 #define QUEUE_DEFAULT 1000
@@ -1048,6 +1049,9 @@ int cimom_exec_notification_query(struct cimom_ns *h, const char *language, cons
         if (max > QUEUE_LIMIT)
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
                                       "an event queue holds at most %d events", QUEUE_LIMIT);
+        r = cimom_require(h, SEC_ENABLE, err);
+        if (r < 0)
+                return r;
         ev = owmi_calloc(1, sizeof(*ev));
         if (!ev || !(ev->queue = owmi_calloc(max, sizeof(*ev->queue)))) {
                 owmi_free(ev);

@@ -7,6 +7,8 @@
 #define OWMI_CIMOM_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "cimom/cimom.h"
 
@@ -30,13 +32,28 @@ struct cimom {
         struct cimom_events **watchers;      /* subscriptions the repository tells */
         size_t watcher_count, watcher_alloc;
         struct timer_service *timers;        /* while anyone listens (timers.c) */
+        atomic_uint_fast64_t security_generation; /* bumped when a descriptor changes */
 };
 
 struct cimom_ns {
         struct cimom *cimom;
         char ns[CIMOM_NS_MAX];       /* "root/cimv2", as the repository spells it */
         struct cimom_caller caller;
+        /* the caller's rights here: generation << 32 | rights (0: not yet) */
+        atomic_uint_fast64_t rights_cache;
 };
+
+/* Namespace security (access.c).  cimom_require fails with
+ * WBEM_E_ACCESS_DENIED unless the caller holds one of any_of (and, from
+ * another machine, RemoteEnable). */
+int cimom_rights(struct cimom_ns *h, uint32_t *ret, struct owmi_error *err);
+int cimom_require(struct cimom_ns *h, uint32_t any_of, struct owmi_error *err);
+struct cim_method;
+int cimom_security_method(struct cimom_ns *h, const struct cim_method *m,
+                          const struct cim_object *in, struct cim_object **ret_out,
+                          struct owmi_error *err);
+/* An instance of __PARAMETERS shaped like the method's out side (provider.c). */
+struct cim_object *cimom_out_parameters(const struct cim_method *m);
 
 int cimom_repo_borrow(struct cimom *cimom, struct repo **ret, struct owmi_error *err);
 void cimom_repo_return(struct cimom *cimom, struct repo *repo);

@@ -1063,7 +1063,7 @@ int cimom_provider_delete(struct cimom_ns *h, struct repo *repo, const char *pro
 
 /* An instance of __PARAMETERS shaped like the method's out side:
  * ReturnValue first, then every [out] parameter. */
-static struct cim_object *out_parameters(const struct cim_method *m)
+struct cim_object *cimom_out_parameters(const struct cim_method *m)
 {
         struct cim_object *out = cim_object_new_class("__PARAMETERS", NULL);
         struct cim_property *p;
@@ -1133,7 +1133,7 @@ int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,
         if (r >= 0 && (path->key_count || path->singleton)) {
                 r = keys_instance(&req, path, &target, err);
         }
-        out = r >= 0 ? out_parameters(m) : NULL;
+        out = r >= 0 ? cimom_out_parameters(m) : NULL;
         if (r >= 0 && !out)
                 r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
         if (r >= 0)

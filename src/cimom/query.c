@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/util.h"
 #include "cimom/internal.h"
+#include "cimom/security.h"
 #include "wql/wql.h"
 
 struct query_run {
@@ -302,6 +303,9 @@ int cimom_exec_query(struct cimom_ns *h, const char *language, const char *text,
                                       "query language '%s' is not supported (use WQL)", language);
         if (!text)
                 return owmi_error_set(err, OWMI_E_INVALID_QUERY, "no query given");
+        r = cimom_require(h, SEC_ENABLE, err);
+        if (r < 0)
+                return r;
         r = wql_parse(text, strlen(text), &q, err);
         if (r < 0)
                 return r;

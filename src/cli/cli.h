@@ -53,6 +53,7 @@ int cli_get(struct cli *cli);
 int cli_enum(struct cli *cli);
 int cli_call(struct cli *cli);
 int cli_watch(struct cli *cli);
+int cli_security(struct cli *cli);
 
 /* A connection for the command: in process on the repository named by
  * --repository or $OWMI_REPOSITORY; the daemon on --socket or

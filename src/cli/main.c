@@ -34,6 +34,12 @@ static void usage(FILE *out)
               "                                                  makes an array)\n"
               "  watch [-n NAMESPACE] [--count N] [--timeout S] EVENT-QUERY\n"
               "                                                  print events as they come\n"
+              "  security get [-n NAMESPACE]                     who may do what in a namespace\n"
+              "  security grant|revoke [-n NAMESPACE] TRUSTEE RIGHT[,RIGHT...]\n"
+              "                                                  TRUSTEE: user, group:NAME, Everyone;\n"
+              "                                                  RIGHT: Enable, MethodExecute, FullWrite,\n"
+              "                                                  PartialWrite, ProviderWrite, RemoteEnable,\n"
+              "                                                  ReadSecurity, EditSecurity, All\n"
               "\n"
               "options:\n"
               "  -r, --repository PATH   work in this process on this repository file\n"
@@ -219,6 +225,8 @@ int main(int argc, char **argv)
                 r = cli_call(&cli);
         } else if (strcmp(command, "watch") == 0) {
                 r = cli_watch(&cli);
+        } else if (strcmp(command, "security") == 0) {
+                r = cli_security(&cli);
         } else {
                 fprintf(stderr, "owmi: unknown command '%s'\n", command);
                 usage(stderr);

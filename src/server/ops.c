@@ -151,6 +151,35 @@ static void send_done(struct reply *rp, const struct owmi_error *err, int r,
         strbuf_release(&sb);
 }
 
+/* Who changed what in the repository, and who ran which method: one
+ * line per request, outcome included. */
+static void audit(const struct request *req, int r, const struct owmi_error *err)
+{
+        const struct wire_request *wr = &req->wr;
+        const char *target = wr->arg1;
+
+        switch (wr->op) {
+        case WIRE_OP_PUT_INSTANCE:
+        case WIRE_OP_PUT_CLASS:
+                target = wr->object ? wr->object->class_name : "?";
+                break;
+        case WIRE_OP_DELETE_INSTANCE:
+        case WIRE_OP_DELETE_CLASS:
+        case WIRE_OP_EXEC_METHOD:
+        case WIRE_OP_CREATE_NAMESPACE:
+        case WIRE_OP_DELETE_NAMESPACE:
+                break;
+        default:
+                return;
+        }
+        server_log(SERVER_LOG_NOTICE, "audit: %s: %s %s%s%s in %s: %s%s%s", req->conn->desc,
+                   wire_op_name(wr->op), target ? target : "",
+                   wr->op == WIRE_OP_EXEC_METHOD ? "." : "",
+                   wr->op == WIRE_OP_EXEC_METHOD && wr->arg2 ? wr->arg2 : "", wr->ns,
+                   r < 0 ? owmi_status_name(err->code) ? owmi_status_name(err->code) : "failed" : "done",
+                   r < 0 ? ": " : "", r < 0 ? err->message : "");
+}
+
 void ops_run(void *arg)
 {
         struct request *req = arg;
@@ -238,6 +267,7 @@ void ops_run(void *arg)
                 break;
         }
 done:
+        audit(req, r, &err);
         send_done(&rp, &err, r, path_out, result);
         owmi_free(path_out);
         cim_object_free(obj);
