@@ -122,6 +122,14 @@ OWMI_EXTERN int owmi_create_namespace(owmi_connection *conn, const char *ns, con
 OWMI_EXTERN int owmi_delete_namespace(owmi_connection *conn, const char *ns, const char *name,
                                       struct owmi_error *err);
 
+/* Compile MOF text (name is used in diagnostics) into ns; each
+ * diagnostic ("file:line:col: error: message [WBEM_E_...]") goes to
+ * diag; *ret_summary (free(); may be NULL) says what was compiled.
+ * #pragma include is refused. */
+OWMI_EXTERN int owmi_compile_mof(owmi_connection *conn, const char *ns, const char *name,
+                                 const char *text, bool check_only, owmi_name_cb diag,
+                                 void *userdata, char **ret_summary, struct owmi_error *err);
+
 /* ExecNotificationQuery.  queue_max bounds the events waiting (0: 1000);
  * past it the oldest go and the next event is an
  * __EventQueueOverflowEvent with NumberDropped. */

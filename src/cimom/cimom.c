@@ -796,3 +796,59 @@ int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_err
         cimom_repo_return(h->cimom, repo);
         return r;
 }
+
+int cimom_compile_mof(struct cimom_ns *h, const char *name, const char *text, size_t len,
+                      bool check_only, repo_name_cb diag, void *userdata, char **ret_summary,
+                      struct owmi_error *err)
+{
+        struct mof_options opts = { .namespace = h->ns, .check_only = check_only,
+                                    .disable_includes = true };
+        struct mof_diag_list diags = { 0 };
+        struct mof_stats stats = { 0 };
+        struct strbuf sb = STRBUF_INIT;
+        struct cimom_ns *root = NULL;
+        struct repo *repo;
+        int r;
+
+        if (ret_summary)
+                *ret_summary = NULL;
+        r = cimom_require(h, SEC_FULL_WRITE, err);
+        if (r >= 0 && !check_only) {
+                r = cimom_open_namespace(h->cimom, "root", &h->caller, &root, err);
+                if (r >= 0)
+                        r = cimom_require(root, SEC_FULL_WRITE, err);
+                cimom_ns_close(root);
+        }
+        if (r < 0)
+                return r;
+        r = cimom_repo_borrow(h->cimom, &repo, err);
+        if (r < 0)
+                return r;
+        r = mof_compile_buffer(repo, name, text, len, &opts, &diags, &stats);
+        cimom_repo_return(h->cimom, repo);
+        for (size_t i = 0; i < diags.count && diag; i++) {
+                strbuf_reset(&sb);
+                mof_diag_format(&diags.items[i], &sb);
+                if (strbuf_error(&sb) == 0 && diag(sb.buf, userdata) != 0)
+                        break;
+        }
+        if (r == 0 && ret_summary) {
+                strbuf_reset(&sb);
+                strbuf_addf(&sb, "%s: %zu file(s), %zu qualifier declaration(s), %zu class(es), "
+                            "%zu instance(s), %zu namespace(s)%s",
+                            check_only ? "checked" : "compiled", stats.files, stats.qualifiers,
+                            stats.classes, stats.instances, stats.namespaces,
+                            check_only ? " (nothing written)" : "");
+                *ret_summary = strbuf_error(&sb) == 0 ? strbuf_detach(&sb) : NULL;
+        }
+        strbuf_release(&sb);
+        if (r == -EINVAL)
+                r = owmi_error_set(err, diags.count ? diags.items[0].code : OWMI_E_INVALID_SYNTAX,
+                                   "%zu error(s), %zu warning(s); nothing was written",
+                                   diags.errors, diags.warnings);
+        else if (r < 0)
+                r = owmi_error_set(err, owmi_status_from_errno(r), "the MOF could not be compiled: %s",
+                                   strerror(-r));
+        mof_diag_list_release(&diags);
+        return r;
+}

@@ -169,6 +169,16 @@ int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object
 void cimom_events_cancel(struct cimom_events *ev);
 struct cimom_events *cimom_events_close(struct cimom_events *ev);
 
+/* Compile MOF text into this namespace (it may switch namespace with
+ * #pragma namespace, so this needs Full Write on root as well as here);
+ * #pragma include is refused: the text is a client's, and the files are
+ * the server's.  Each diagnostic goes to diag ("file:line:col: error:
+ * message [WBEM_E_...]"); *ret_summary (may be NULL) says what was
+ * compiled.  OWMI_E_INVALID_MOF_SYNTAX... when there were errors. */
+int cimom_compile_mof(struct cimom_ns *h, const char *name, const char *text, size_t len,
+                      bool check_only, repo_name_cb diag, void *userdata, char **ret_summary,
+                      struct owmi_error *err);
+
 /* Namespaces below this one (their full names) and their management. */
 int cimom_enum_namespaces(struct cimom_ns *h, repo_name_cb cb, void *userdata,
                           struct owmi_error *err);

@@ -932,6 +932,37 @@ int owmi_enum_namespaces(owmi_connection *c, const char *ns, owmi_name_cb cb, vo
         END_OP(c);
 }
 
+int owmi_compile_mof(owmi_connection *c, const char *ns, const char *name, const char *text,
+                     bool check_only, owmi_name_cb diag, void *userdata, char **ret_summary,
+                     struct owmi_error *err)
+{
+        struct call call = { .name_cb = diag, .userdata = userdata };
+        char *summary = NULL;
+
+        if (ret_summary)
+                *ret_summary = NULL;
+        BEGIN_OP(c, ns, h)
+        if (h) {
+                r = cimom_compile_mof(h, name, text, strlen(text), check_only, diag, userdata,
+                                      &summary, err);
+        } else {
+                struct wire_request wr = { .id = id, .op = WIRE_OP_COMPILE_MOF, .ns = (char *) ns,
+                                           .arg1 = (char *) name, .arg2 = (char *) text,
+                                           .deep = check_only };
+
+                r = remote_call(c, &wr, &sb, &call, err);
+                summary = call.result_text;
+                cim_object_free(call.result_obj);
+        }
+        if (r >= 0 && ret_summary && summary) {
+                *ret_summary = strdup(summary);
+                if (!*ret_summary)
+                        r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        }
+        owmi_free(summary);
+        END_OP(c);
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 int owmi_subscribe(owmi_connection *c, const char *ns, const char *query, size_t queue_max,

@@ -168,6 +168,7 @@ static void audit(const struct request *req, int r, const struct owmi_error *err
         case WIRE_OP_EXEC_METHOD:
         case WIRE_OP_CREATE_NAMESPACE:
         case WIRE_OP_DELETE_NAMESPACE:
+        case WIRE_OP_COMPILE_MOF:
                 break;
         default:
                 return;
@@ -261,6 +262,11 @@ void ops_run(void *arg)
                 break;
         case WIRE_OP_DELETE_NAMESPACE:
                 r = cimom_delete_namespace(h, wr->arg1, &err);
+                break;
+        case WIRE_OP_COMPILE_MOF:
+                rp.kind = WIRE_MSG_NAMES;
+                r = cimom_compile_mof(h, wr->arg1, wr->arg2, strlen(wr->arg2), wr->deep, name_sink,
+                                      &rp, &path_out, &err);
                 break;
         default:
                 r = owmi_error_set(&err, OWMI_E_NOT_SUPPORTED, "unknown operation");

@@ -28,7 +28,8 @@ static const char *const assoc_keys[_WIRE_ASSOC_TEXT_MAX] = {
 /* The arguments each operation takes, in order:
  *   p path (text)  n name (text)  N name or null  l language  q query
  *   m method  d deep (bool)  o object  O object or null  f flags (uint)
- *   P property list or null  a association parameters (map)  Q queue_max */
+ *   P property list or null  a association parameters (map)  Q queue_max
+ *   T text as long as a request may be (MOF) */
 static const char *args_of(unsigned op)
 {
         switch (op) {
@@ -47,6 +48,7 @@ static const char *args_of(unsigned op)
         case WIRE_OP_ENUM_NAMESPACES: return "";
         case WIRE_OP_CREATE_NAMESPACE: return "n";
         case WIRE_OP_DELETE_NAMESPACE: return "n";
+        case WIRE_OP_COMPILE_MOF: return "nTd";
         default: return NULL;
         }
 }
@@ -185,6 +187,9 @@ static int decode_request(struct wcbor_reader *rd, size_t count, struct wire_req
                 switch (*a) {
                 case 'p': case 'q':
                         r = wcbor_get_text(rd, WIRE_TEXT_MAX, text_slot);
+                        break;
+                case 'T':
+                        r = wcbor_get_text(rd, WIRE_REQUEST_MAX, text_slot);
                         break;
                 case 'n': case 'm':
                         r = wcbor_get_text(rd, NAME_MAX_BYTES, text_slot);
@@ -350,7 +355,7 @@ int wire_request_encode(const struct wire_request *req, struct strbuf *out)
         wcbor_put_text(out, req->ns ? req->ns : "root/cimv2");
         for (const char *a = args; *a && r >= 0; a++) {
                 switch (*a) {
-                case 'p': case 'q': case 'n': case 'm': case 'N': case 'l': {
+                case 'p': case 'q': case 'n': case 'm': case 'N': case 'l': case 'T': {
                         const char *text = second_text ? req->arg2 : req->arg1;
 
                         if (!text && *a != 'N')

@@ -55,6 +55,7 @@ const char *wire_op_name(unsigned op)
                 [WIRE_OP_ENUM_NAMESPACES] = "EnumNamespaces",
                 [WIRE_OP_CREATE_NAMESPACE] = "CreateNamespace",
                 [WIRE_OP_DELETE_NAMESPACE] = "DeleteNamespace",
+                [WIRE_OP_COMPILE_MOF] = "CompileMof",
         };
 
         if (op < sizeof(names) / sizeof(names[0]) && names[op])

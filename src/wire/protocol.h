@@ -57,6 +57,7 @@ enum wire_op {
         WIRE_OP_ENUM_NAMESPACES = 13,    /* -> NAMES */
         WIRE_OP_CREATE_NAMESPACE = 14,   /* name */
         WIRE_OP_DELETE_NAMESPACE = 15,   /* name */
+        WIRE_OP_COMPILE_MOF = 16,        /* file name, text, check_only -> NAMES (diagnostics), DONE summary */
 };
 
 /* Start a frame in out (reserves the length); end fills it in.  end

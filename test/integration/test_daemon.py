@@ -162,6 +162,10 @@ def test_method_runs_as_the_caller(daemon, tmp_path):
     shared.mkdir()
     shared.chmod(0o1777)
     target = shared / "made-by-nobody"
+    denied = daemon.owmi("call", "Win32_Process", "Create", f"CommandLine=touch {target}",
+                         user="nobody", check=False)
+    assert denied.returncode == 1 and "0x80041003" in denied.stderr
+    daemon.owmi("security", "grant", "nobody", "MethodExecute")
     out = daemon.owmi("call", "Win32_Process", "Create", f"CommandLine=touch {target}",
                       "-f", "json", user="nobody")
     assert json.loads(out.stdout)[0]["ReturnValue"] == 0
@@ -181,6 +185,7 @@ def test_method_runs_as_the_caller(daemon, tmp_path):
 @needs_root
 def test_privilege_needs_the_capability(daemon):
     """nobody asks for Shutdown and still lacks CAP_SYS_BOOT."""
+    daemon.owmi("security", "grant", "nobody", "MethodExecute")
     out = daemon.owmi("-P", "Shutdown", "call", "Win32_OperatingSystem=@", "Shutdown",
                       user="nobody", check=False)
     assert out.returncode == 1
@@ -190,8 +195,10 @@ def test_privilege_needs_the_capability(daemon):
 
 
 def test_watch_prints_events_as_they_come(daemon, tmp_path):
+    # a program that lives long enough for its name to be read (one that
+    # exits at once is still announced, with what could be read)
     program = tmp_path / f"owmi-watched-{os.getpid()}"
-    shutil.copy("/bin/true", program)
+    shutil.copy("/bin/sleep", program)
     watch = subprocess.Popen(
         [str(OWMI), "watch", "--count", "2", "--timeout", "20", "-f", "json",
          "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Win32_Process' "
@@ -200,9 +207,9 @@ def test_watch_prints_events_as_they_come(daemon, tmp_path):
         env=dict(daemon.env, OWMI_SOCKET=str(daemon.socket)))
     time.sleep(1.0)
     for _ in range(2):
-        subprocess.run([str(program)], check=True)
+        subprocess.run([str(program), "0.2"], check=True)
     out, err = watch.communicate(timeout=30)
-    assert watch.returncode == 0, err
+    assert watch.returncode == 0, (out, err, daemon.log.read_text())
     events = [json.loads(line) for line in out.splitlines()]
     assert len(events) == 2
     for e in events:
