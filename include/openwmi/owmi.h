@@ -12,6 +12,9 @@
  *     $OWMI_SOCKET) must answer: AUTO falls back only from the default.
  *   OWMI_MODE_DAEMON: the daemon or an error.
  *   OWMI_MODE_IN_PROCESS: never the daemon.
+ * With a host, the connection goes over TCP and TLS to that machine's
+ * daemon, whose certificate must verify (for that host name) against
+ * ca_file or the system's trusted certificates.
  *
  * Every call returns 0 or a WMI status (owmi_status, e.g. 0x80041002
  * WBEM_E_NOT_FOUND) and fills err (optional) with the status and a
@@ -45,6 +48,12 @@ enum owmi_mode {
 
 struct owmi_connect_options {
         enum owmi_mode mode;
+        /* Another machine: its daemon's TLS listener (owmid --listen), with
+         * user and password.  NULL, "" or "." mean this machine. */
+        const char *host;
+        unsigned port;                    /* 0: 5990 */
+        const char *ca_file;              /* trusted for the server's certificate
+                                             (NULL: $OWMI_CA, else the system's) */
         const char *socket_path;          /* NULL: $OWMI_SOCKET, else the default */
         const char *repository;           /* in-process: NULL for the default */
         const char *const *privileges;    /* "Shutdown", "SeShutdownPrivilege", ... */

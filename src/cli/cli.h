@@ -32,6 +32,10 @@ struct cli {
         const char *privilege_names[32];
         size_t privilege_count;
         const char *socket;          /* --socket / $OWMI_SOCKET */
+        const char *host;            /* --host HOST[:PORT] */
+        const char *user;            /* --user */
+        const char *ca;              /* --ca / $OWMI_CA */
+        const char *password_file;   /* --password-file */
         bool repository_given;       /* --repository or $OWMI_REPOSITORY: in process */
         unsigned long count;         /* watch --count */
         unsigned long timeout_ms;    /* watch --timeout */

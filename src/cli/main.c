@@ -6,7 +6,10 @@
  * timed out before --count events.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <termios.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,11 @@ static void usage(FILE *out)
               "  -S, --socket PATH       the daemon's socket (default: $OWMI_SOCKET; without\n"
               "                          either, the daemon if it runs, else in process on\n"
               "                          the per-user or system default repository)\n"
+              "  -H, --host HOST[:PORT]  another machine's daemon, over TLS (port 5990)\n"
+              "  -u, --user USER         who to log in as there; the password is asked for\n"
+              "                          (or read from --password-file FILE, or $OWMI_PASSWORD)\n"
+              "      --ca FILE           trust this certificate for the host (default: $OWMI_CA,\n"
+              "                          else the system's)\n"
               "  -c, --count N           watch: stop after N events\n"
               "  -T, --timeout SECONDS   watch: stop after this long (exit 3 if --count\n"
               "                          was not reached)\n"
@@ -70,6 +78,61 @@ void cli_print_error(const char *what, const struct owmi_error *err)
                 err->message[0] ? err->message : owmi_strerror(err->code));
 }
 
+/* The password for --user: a file, the environment, or asked on the
+ * terminal without echo.  NULL when none can be had. */
+static char *read_password(const struct cli *cli)
+{
+        char buf[1024];
+        size_t n;
+
+        if (cli->password_file) {
+                FILE *f = fopen(cli->password_file, "re");
+
+                if (!f || !fgets(buf, sizeof(buf), f)) {
+                        if (f)
+                                fclose(f);
+                        fprintf(stderr, "owmi: cannot read %s\n", cli->password_file);
+                        return NULL;
+                }
+                fclose(f);
+        } else if (getenv("OWMI_PASSWORD")) {
+                snprintf(buf, sizeof(buf), "%s", getenv("OWMI_PASSWORD"));
+        } else {
+                struct termios old, quiet;
+                int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+                FILE *f = tty >= 0 ? fdopen(tty, "r+") : NULL;
+                bool ok;
+
+                if (!f) {
+                        if (tty >= 0)
+                                close(tty);
+                        fputs("owmi: no terminal to ask for the password on\n", stderr);
+                        return NULL;
+                }
+                fprintf(f, "Password for %s@%s: ", cli->user, cli->host);
+                fflush(f);
+                tcgetattr(tty, &old);
+                quiet = old;
+                quiet.c_lflag &= ~(tcflag_t) ECHO;
+                tcsetattr(tty, TCSAFLUSH, &quiet);
+                ok = fgets(buf, sizeof(buf), f) != NULL;
+                tcsetattr(tty, TCSAFLUSH, &old);
+                fputc('\n', f);
+                fclose(f);
+                if (!ok)
+                        return NULL;
+        }
+        n = strlen(buf);
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                buf[--n] = '\0';
+        {
+                char *p = owmi_strdup(buf);
+
+                explicit_bzero(buf, sizeof(buf));
+                return p;
+        }
+}
+
 owmi_connection *cli_connect(const struct cli *cli)
 {
         struct owmi_connect_options o = {
@@ -78,7 +141,40 @@ owmi_connection *cli_connect(const struct cli *cli)
         };
         struct owmi_error err = { 0 };
         owmi_connection *conn;
+        char host[256], *password = NULL;
+        int status;
 
+        if (cli->host) {
+                char *colon;
+
+                snprintf(host, sizeof(host), "%s", cli->host);
+                colon = strrchr(host, ':');
+                /* HOST:PORT, [v6]:PORT; a bare IPv6 address has no port */
+                if (colon && (host[0] == '[' || strchr(host, ':') == colon)) {
+                        *colon = '\0';
+                        o.port = (unsigned) atoi(colon + 1);
+                }
+                if (host[0] == '[') {
+                        memmove(host, host + 1, strlen(host));
+                        host[strcspn(host, "]")] = '\0';
+                }
+                o.host = host;
+                o.ca_file = cli->ca;
+                o.user = cli->user;
+                if (cli->user && !(password = read_password(cli)))
+                        return NULL;
+                o.password = password;
+                status = owmi_connect(&o, &conn, &err);
+                if (password) {
+                        explicit_bzero(password, strlen(password));
+                        owmi_free(password);
+                }
+                if (status != 0) {
+                        cli_print_error("cannot connect", &err);
+                        return NULL;
+                }
+                return conn;
+        }
         if (cli->repository_given && !cli->socket) {
                 o.mode = OWMI_MODE_IN_PROCESS;
                 o.repository = cli->repository;
@@ -117,6 +213,10 @@ int main(int argc, char **argv)
                 { "quiet", no_argument, NULL, 'q' },
                 { "privilege", required_argument, NULL, 'P' },
                 { "socket", required_argument, NULL, 'S' },
+                { "host", required_argument, NULL, 'H' },
+                { "user", required_argument, NULL, 'u' },
+                { "ca", required_argument, NULL, 'A' },
+                { "password-file", required_argument, NULL, 'W' },
                 { "count", required_argument, NULL, 'c' },
                 { "timeout", required_argument, NULL, 'T' },
                 { "help", no_argument, NULL, 'h' },
@@ -137,10 +237,14 @@ int main(int argc, char **argv)
         cli.include_dirs = owmi_calloc((size_t) argc, sizeof(char *));
         if (!cli.include_dirs)
                 return 1;
-        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqP:S:c:T:hV", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:n:I:tf:sqP:S:H:u:c:T:hV", options, NULL)) != -1) {
                 switch (c) {
                 case 'r': cli.repository = optarg; cli.repository_given = true; break;
                 case 'S': cli.socket = optarg; break;
+                case 'H': cli.host = optarg; break;
+                case 'u': cli.user = optarg; break;
+                case 'A': cli.ca = optarg; break;
+                case 'W': cli.password_file = optarg; break;
                 case 'c':
                 case 'T': {
                         char *end;

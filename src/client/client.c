@@ -9,7 +9,11 @@
  * subscriptions are queued on their watches, bounded as the server's
  * queues are.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +23,10 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <openwmi/owmi.h>
 
@@ -31,6 +39,8 @@
 #include "wire/protocol.h"
 
 #define DEFAULT_SOCKET "/run/openwmi/owmid.sock"
+#define DEFAULT_PORT 5990
+#define CONNECT_TIMEOUT_MS 30000
 #define NS_CACHE 16
 #define WATCH_DEFAULT_QUEUE 1000
 
@@ -54,8 +64,10 @@ struct owmi_connection {
         struct cimom *cimom;
         struct cimom_caller caller;
         struct { char *name; struct cimom_ns *h; } ns_cache[NS_CACHE];
-        /* remote */
+        /* the daemon */
         int fd;
+        SSL_CTX *ssl_ctx;                /* another machine's, over TLS */
+        SSL *ssl;
         bool broken;
         struct owmi_error broken_err;
         uint64_t next_id;
@@ -106,8 +118,21 @@ static int send_frame(owmi_connection *c, const struct strbuf *sb, struct owmi_e
                 return -EPIPE;
         }
         while (off < sb->len) {
-                ssize_t n = send(c->fd, sb->buf + off, sb->len - off, MSG_NOSIGNAL);
+                ssize_t n;
 
+                if (c->ssl) {
+                        int w = SSL_write(c->ssl, sb->buf + off, (int) (sb->len - off > INT32_MAX ? INT32_MAX
+                                                                                   : sb->len - off));
+
+                        if (w <= 0) {
+                                ERR_clear_error();
+                                return mark_broken(c, err, OWMI_E_TRANSPORT_FAILURE,
+                                                   "the connection to the server was lost", "");
+                        }
+                        off += (size_t) w;
+                        continue;
+                }
+                n = send(c->fd, sb->buf + off, sb->len - off, MSG_NOSIGNAL);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
@@ -164,11 +189,32 @@ static int read_frame(owmi_connection *c, uint64_t deadline, size_t *ret_len, st
                                         return -ETIMEDOUT;
                                 timeout = (int) (deadline - now);
                         }
-                        n = poll(&pfd, 1, timeout);
-                        if (n < 0 && errno == EINTR)
+                        /* what TLS holds already decrypted needs no wait */
+                        if (!c->ssl || SSL_pending(c->ssl) == 0) {
+                                n = poll(&pfd, 1, timeout);
+                                if (n < 0 && errno == EINTR)
+                                        continue;
+                                if (n == 0)
+                                        return -ETIMEDOUT;
+                        }
+                        if (c->ssl) {
+                                int got = SSL_read(c->ssl, c->rbuf + c->rlen,
+                                                   (int) (c->ralloc - c->rlen > INT32_MAX ? INT32_MAX
+                                                                                          : c->ralloc - c->rlen));
+
+                                if (got <= 0) {
+                                        int e = SSL_get_error(c->ssl, got);
+
+                                        ERR_clear_error();
+                                        /* a handshake message, not data (TLS 1.3 tickets) */
+                                        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                                                continue;
+                                        return mark_broken(c, err, OWMI_E_TRANSPORT_FAILURE,
+                                                           "the server closed the connection", "");
+                                }
+                                c->rlen += (size_t) got;
                                 continue;
-                        if (n == 0)
-                                return -ETIMEDOUT;
+                        }
                         n = recv(c->fd, c->rbuf + c->rlen, c->ralloc - c->rlen, 0);
                         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                                 continue;
@@ -423,6 +469,94 @@ static int connect_socket(const char *path, int *ret)
         return 0;
 }
 
+static int connect_tcp(const char *host, unsigned port, int *ret, struct owmi_error *err)
+{
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+        struct addrinfo *res = NULL;
+        char service[16];
+        int fd = -1, e = 0, g;
+
+        snprintf(service, sizeof(service), "%u", port);
+        g = getaddrinfo(host, service, &hints, &res);
+        if (g != 0)
+                return owmi_error_set(err, OWMI_E_TRANSPORT_FAILURE, "cannot find host '%s': %s", host,
+                                      gai_strerror(g));
+        for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+                struct timeval tv = { .tv_sec = CONNECT_TIMEOUT_MS / 1000 };
+                int one = 1;
+
+                fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+                if (fd < 0)
+                        continue;
+                /* bounded waits while connecting and shaking hands */
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+                        e = errno;
+                        close(fd);
+                        fd = -1;
+                }
+        }
+        freeaddrinfo(res);
+        if (fd < 0)
+                return owmi_error_set(err, OWMI_E_TRANSPORT_FAILURE, "cannot reach %s:%u: %s", host, port,
+                                      strerror(e ? e : ECONNREFUSED));
+        *ret = fd;
+        return 0;
+}
+
+static int tls_failure(struct owmi_error *err, const char *host, const char *what)
+{
+        char buf[256] = "";
+        unsigned long e = ERR_get_error();
+
+        if (e)
+                ERR_error_string_n(e, buf, sizeof(buf));
+        ERR_clear_error();
+        return owmi_error_set(err, OWMI_E_TRANSPORT_FAILURE, "TLS with %s: %s%s%s", host, what,
+                              buf[0] ? ": " : "", buf);
+}
+
+/* TLS over c->fd, the server's certificate verified for host. */
+static int start_tls(owmi_connection *c, const char *host, const char *ca_file, struct owmi_error *err)
+{
+        struct in6_addr addr6;
+        struct in_addr addr4;
+        long verify;
+
+        c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+        if (!c->ssl_ctx)
+                return tls_failure(err, host, "no context");
+        SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+        SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+        if (!ca_file || !*ca_file)
+                ca_file = getenv("OWMI_CA");
+        if (ca_file && *ca_file ? SSL_CTX_load_verify_locations(c->ssl_ctx, ca_file, NULL) != 1
+                                : SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1)
+                return tls_failure(err, host, "cannot load the trusted certificates");
+        c->ssl = SSL_new(c->ssl_ctx);
+        if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
+                return tls_failure(err, host, "no session");
+        if (inet_pton(AF_INET, host, &addr4) == 1 || inet_pton(AF_INET6, host, &addr6) == 1) {
+                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host);
+        } else {
+                SSL_set_tlsext_host_name(c->ssl, host);
+                SSL_set1_host(c->ssl, host);
+        }
+        if (SSL_connect(c->ssl) != 1) {
+                verify = SSL_get_verify_result(c->ssl);
+                if (verify != X509_V_OK) {
+                        ERR_clear_error();
+                        return owmi_error_set(err, OWMI_E_TRANSPORT_FAILURE,
+                                              "the certificate of %s does not verify: %s", host,
+                                              X509_verify_cert_error_string(verify));
+                }
+                return tls_failure(err, host, "handshake failed");
+        }
+        return 0;
+}
+
 static int hello(owmi_connection *c, const struct owmi_connect_options *o, struct owmi_error *err)
 {
         struct strbuf sb;
@@ -531,7 +665,17 @@ int owmi_connect(const struct owmi_connect_options *options, owmi_connection **r
                 return (int) OWMI_E_OUT_OF_MEMORY;
         pthread_mutex_init(&c->lock, NULL);
         c->fd = -1;
-        if (o->mode == OWMI_MODE_IN_PROCESS) {
+        if (o->host && *o->host && strcmp(o->host, ".") != 0) {
+                if (o->mode == OWMI_MODE_IN_PROCESS)
+                        r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER,
+                                           "an in-process connection is to this machine");
+                else
+                        r = connect_tcp(o->host, o->port ? o->port : DEFAULT_PORT, &c->fd, err);
+                if (r >= 0)
+                        r = start_tls(c, o->host, o->ca_file, err);
+                if (r >= 0)
+                        r = hello(c, o, err);
+        } else if (o->mode == OWMI_MODE_IN_PROCESS) {
                 r = open_in_process(c, o, err);
         } else {
                 r = connect_socket(path, &c->fd);
@@ -564,6 +708,12 @@ void owmi_disconnect(owmi_connection *c)
                 cimom_ns_close(c->ns_cache[i].h);
         }
         cimom_free(c->cimom);
+        if (c->ssl) {
+                SSL_shutdown(c->ssl);
+                SSL_free(c->ssl);
+        }
+        SSL_CTX_free(c->ssl_ctx);
+        ERR_clear_error();
         if (c->fd >= 0)
                 close(c->fd);
         owmi_free(c->rbuf);

@@ -24,13 +24,22 @@ void server_config_defaults(struct server_config *cfg)
         cfg->request_timeout = 300;
         cfg->max_connections = 1024;
         cfg->socket_mode = 0666;
+        cfg->tls_certificate = owmi_strdup("/etc/openwmi/owmid.crt");
+        cfg->tls_key = owmi_strdup("/etc/openwmi/owmid.key");
+        cfg->pam_service = owmi_strdup("owmid");
 }
 
 void server_config_release(struct server_config *cfg)
 {
         owmi_free(cfg->socket_path);
         owmi_free(cfg->repository);
-        cfg->socket_path = cfg->repository = NULL;
+        owmi_free(cfg->listen);
+        owmi_free(cfg->listen_plain);
+        owmi_free(cfg->tls_certificate);
+        owmi_free(cfg->tls_key);
+        owmi_free(cfg->tls_client_ca);
+        owmi_free(cfg->pam_service);
+        memset(cfg, 0, sizeof(*cfg));
 }
 
 static int parse_unsigned(const char *value, unsigned base, unsigned max, unsigned *ret)
@@ -43,6 +52,17 @@ static int parse_unsigned(const char *value, unsigned base, unsigned max, unsign
         if (errno || end == value || *end || v > max || value[0] == '-')
                 return -EINVAL;
         *ret = (unsigned) v;
+        return 0;
+}
+
+static int parse_bool(const char *value, bool *ret)
+{
+        if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+                *ret = true;
+        else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+                *ret = false;
+        else
+                return -EINVAL;
         return 0;
 }
 
@@ -74,6 +94,20 @@ int server_config_set(struct server_config *cfg, const char *key, const char *va
                 r = parse_unsigned(value, 10, 65536, &cfg->max_connections);
         else if (!strcmp(key, "socket_mode"))
                 r = parse_unsigned(value, 8, 0777, &cfg->socket_mode);
+        else if (!strcmp(key, "listen"))
+                r = set_string(&cfg->listen, value);
+        else if (!strcmp(key, "listen_plain"))
+                r = set_string(&cfg->listen_plain, value);
+        else if (!strcmp(key, "plain_passwords"))
+                r = parse_bool(value, &cfg->plain_passwords);
+        else if (!strcmp(key, "tls_certificate"))
+                r = set_string(&cfg->tls_certificate, value);
+        else if (!strcmp(key, "tls_key"))
+                r = set_string(&cfg->tls_key, value);
+        else if (!strcmp(key, "tls_client_ca"))
+                r = set_string(&cfg->tls_client_ca, value);
+        else if (!strcmp(key, "pam_service"))
+                r = set_string(&cfg->pam_service, value);
         else
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "unknown setting '%s'", key);
         if (r == -ENOMEM)

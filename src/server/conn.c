@@ -14,8 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -23,7 +28,9 @@
 
 #include "base/alloc.h"
 #include "base/util.h"
+#include "server/auth.h"
 #include "server/conn.h"
+#include "server/tls.h"
 #include "wire/cbor.h"
 #include "wire/protocol.h"
 
@@ -372,10 +379,102 @@ static void cancel_request(struct conn *c, uint64_t id)
         pthread_mutex_unlock(&c->lock);
 }
 
-static int handle_hello(struct conn *c, const struct wire_hello *h)
+static void greet(struct conn *c, uint64_t version)
 {
         struct strbuf sb;
 
+        c->greeted = true;
+        strbuf_init(&sb);
+        wire_frame_begin(&sb);
+        wcbor_put_array(&sb, 5);
+        wcbor_put_uint(&sb, WIRE_MSG_WELCOME);
+        wcbor_put_uint(&sb, version < WIRE_VERSION ? version : WIRE_VERSION);
+        wcbor_put_text(&sb, "owmid " OWMI_VERSION);
+        wcbor_put_text(&sb, c->caller.user);
+        wcbor_put_uint(&sb, c->caller.uid);
+        if (wire_frame_end(&sb, 0, WIRE_RESPONSE_MAX) == 0)
+                bufferevent_write(c->bev, sb.buf, sb.len);
+        strbuf_release(&sb);
+}
+
+struct goodbye {
+        struct conn *c;
+        uint32_t status;
+        char why[OWMI_ERROR_MESSAGE_MAX];
+};
+
+static void goodbye_in_loop(evutil_socket_t fd, short what, void *arg)
+{
+        struct goodbye *g = arg;
+
+        send_goodbye(g->c, g->status, g->why);
+        conn_unref(g->c);
+        owmi_free(g);
+}
+
+/* A goodbye from a worker: sent and closed by the loop. */
+static void goodbye_async(struct conn *c, uint32_t status, const char *why)
+{
+        struct goodbye *g = owmi_calloc(1, sizeof(*g));
+
+        if (!g) {
+                conn_abort(c, why);
+                return;
+        }
+        g->c = c;
+        g->status = status;
+        snprintf(g->why, sizeof(g->why), "%s", why);
+        conn_ref(c);
+        if (event_base_once(c->srv->base, -1, EV_TIMEOUT, goodbye_in_loop, g, NULL) < 0) {
+                conn_unref(c);
+                owmi_free(g);
+        }
+}
+
+struct login {
+        struct conn *c;
+        char *user;
+        char *password;
+        owmi_privileges privileges;
+        uint64_t version;
+};
+
+/* On a worker: PAM may take its time (and delays failures on purpose). */
+static void login_job(void *arg)
+{
+        struct login *l = arg;
+        struct conn *c = l->c;
+        struct cimom_caller caller;
+        struct owmi_error err = { 0 };
+        int r = auth_password(c->srv->cfg->pam_service, l->user, l->password, c->source, &err);
+
+        if (r >= 0)
+                r = auth_caller(l->user, &caller, &err);
+        if (r < 0) {
+                goodbye_async(c, err.code, err.message);
+        } else {
+                caller.privileges = l->privileges;
+                pthread_mutex_lock(&c->lock);
+                c->caller = caller;
+                snprintf(c->desc, sizeof(c->desc), "%s uid %u (%s)", c->source,
+                         (unsigned) caller.uid, caller.user);
+                c->auth_pending = false;
+                pthread_mutex_unlock(&c->lock);
+                greet(c, l->version);
+                bufferevent_enable(c->bev, EV_READ);
+                /* frames that came while the login ran */
+                bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        }
+        explicit_bzero(l->password, strlen(l->password));
+        owmi_free(l->password);
+        owmi_free(l->user);
+        owmi_free(l);
+        conn_unref(c);
+}
+
+static int hello_privileges(struct conn *c, const struct wire_hello *h, owmi_privileges *ret)
+{
+        *ret = 0;
         for (size_t i = 0; i < h->privilege_count; i++) {
                 unsigned number = privilege_lookup(h->privileges[i]);
 
@@ -383,30 +482,89 @@ static int handle_hello(struct conn *c, const struct wire_hello *h)
                         send_goodbye(c, OWMI_E_INVALID_PARAMETER, "no such privilege");
                         return -EINVAL;
                 }
-                c->caller.privileges |= (owmi_privileges) 1 << number;
+                *ret |= (owmi_privileges) 1 << number;
         }
+        return 0;
+}
+
+/* Remote clients log in: a password (over TLS, or over the plain
+ * loopback listener when the operator allowed it), or a client
+ * certificate the configured CA signed. */
+static int remote_hello(struct conn *c, const struct wire_hello *h, owmi_privileges privileges)
+{
+        char name[256];
+        struct owmi_error err = { 0 };
+
+        if (h->user && h->password) {
+                struct login *l;
+
+                if (!c->encrypted && !c->srv->cfg->plain_passwords) {
+                        send_goodbye(c, OWMI_E_ENCRYPTED_CONNECTION_REQUIRED,
+                                     "passwords travel only over TLS here");
+                        return -EPERM;
+                }
+                l = owmi_calloc(1, sizeof(*l));
+                if (!l || !(l->user = owmi_strdup(h->user)) || !(l->password = owmi_strdup(h->password))) {
+                        if (l)
+                                owmi_free(l->user);
+                        owmi_free(l);
+                        send_goodbye(c, OWMI_E_OUT_OF_MEMORY, "out of memory");
+                        return -ENOMEM;
+                }
+                l->c = c;
+                l->privileges = privileges;
+                l->version = h->version;
+                c->auth_pending = true;
+                conn_ref(c);
+                bufferevent_disable(c->bev, EV_READ);
+                if (pool_submit(c->srv->pool, login_job, l) < 0) {
+                        explicit_bzero(l->password, strlen(l->password));
+                        owmi_free(l->password);
+                        owmi_free(l->user);
+                        owmi_free(l);
+                        conn_unref(c);
+                        send_goodbye(c, OWMI_E_SHUTTING_DOWN, "the server is stopping");
+                        return -ESHUTDOWN;
+                }
+                return 0;
+        }
+        if (c->encrypted && !h->user && !h->password &&
+            tls_peer_name(bufferevent_openssl_get_ssl(c->bev), name, sizeof(name))) {
+                if (auth_caller(name, &c->caller, &err) < 0) {
+                        send_goodbye(c, err.code, err.message);
+                        return -EPERM;
+                }
+                c->caller.privileges = privileges;
+                server_log(SERVER_LOG_NOTICE, "%s: '%s' logged in with a certificate", c->source, name);
+                snprintf(c->desc, sizeof(c->desc), "%s uid %u (%s)", c->source,
+                         (unsigned) c->caller.uid, c->caller.user);
+                greet(c, h->version);
+                return 0;
+        }
+        send_goodbye(c, OWMI_E_ACCESS_DENIED, "log in with a user and password");
+        return -EPERM;
+}
+
+static int handle_hello(struct conn *c, const struct wire_hello *h)
+{
+        owmi_privileges privileges;
+
+        if (hello_privileges(c, h, &privileges) < 0)
+                return -EINVAL;
         if (h->version < 1) {
                 send_goodbye(c, OWMI_E_NOT_SUPPORTED, "no protocol version in common");
                 return -EINVAL;
         }
+        if (c->remote)
+                return remote_hello(c, h, privileges);
         if (h->user || h->password) {
                 /* WMI's answer to credentials on a local connection */
                 send_goodbye(c, OWMI_E_LOCAL_CREDENTIALS,
                              "user credentials cannot be used for local connections");
                 return -EINVAL;
         }
-        c->greeted = true;
-        strbuf_init(&sb);
-        wire_frame_begin(&sb);
-        wcbor_put_array(&sb, 5);
-        wcbor_put_uint(&sb, WIRE_MSG_WELCOME);
-        wcbor_put_uint(&sb, h->version < WIRE_VERSION ? h->version : WIRE_VERSION);
-        wcbor_put_text(&sb, "owmid " OWMI_VERSION);
-        wcbor_put_text(&sb, c->caller.user);
-        wcbor_put_uint(&sb, c->caller.uid);
-        if (wire_frame_end(&sb, 0, WIRE_RESPONSE_MAX) == 0)
-                bufferevent_write(c->bev, sb.buf, sb.len);
-        strbuf_release(&sb);
+        c->caller.privileges = privileges;
+        greet(c, h->version);
         return 0;
 }
 
@@ -425,16 +583,19 @@ static int handle_frame(struct conn *c, const unsigned char *frame, size_t len)
                 send_goodbye(c, OWMI_E_INVALID_PARAMETER, why);
                 return r;
         }
-        if (!c->greeted && msg.type != WIRE_MSG_HELLO) {
+        if (!c->greeted && !c->auth_pending && msg.type != WIRE_MSG_HELLO) {
                 wire_client_message_release(&msg);
                 send_goodbye(c, OWMI_E_INVALID_PARAMETER, "the first message must be hello");
                 return -EBADMSG;
         }
         switch (msg.type) {
         case WIRE_MSG_HELLO:
-                r = c->greeted ? -EBADMSG : handle_hello(c, &msg.hello);
-                if (c->greeted && r == -EBADMSG)
+                if (c->greeted || c->auth_pending) {
                         send_goodbye(c, OWMI_E_INVALID_PARAMETER, "hello sent twice");
+                        r = -EBADMSG;
+                } else {
+                        r = handle_hello(c, &msg.hello);
+                }
                 break;
         case WIRE_MSG_REQUEST:
                 start_request(c, &msg.request);
@@ -492,10 +653,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 /* ---- accepting ---------------------------------------------------------- */
 
-static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
-                      int socklen, void *arg)
+enum listener_kind { LISTEN_LOCAL, LISTEN_TLS, LISTEN_PLAIN };
+
+static void accept_conn(struct server_state *srv, evutil_socket_t fd, struct sockaddr *sa,
+                        enum listener_kind kind)
 {
-        struct server_state *srv = arg;
         struct conn *c;
 
         if (atomic_load(&srv->stopping) || srv->conn_count >= srv->cfg->max_connections) {
@@ -509,17 +671,48 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
                 close(fd);
                 return;
         }
-        if (server_peer_caller(fd, &c->caller, c->desc, sizeof(c->desc)) < 0) {
-                server_log(SERVER_LOG_WARNING, "refusing a connection: no peer credentials");
-                owmi_free(c);
-                close(fd);
-                return;
+        if (kind == LISTEN_LOCAL) {
+                if (server_peer_caller(fd, &c->caller, c->desc, sizeof(c->desc)) < 0) {
+                        server_log(SERVER_LOG_WARNING, "refusing a connection: no peer credentials");
+                        owmi_free(c);
+                        close(fd);
+                        return;
+                }
+        } else {
+                char addr[INET6_ADDRSTRLEN] = "?";
+                unsigned port = 0;
+
+                if (sa->sa_family == AF_INET) {
+                        inet_ntop(AF_INET, &((struct sockaddr_in *) sa)->sin_addr, addr, sizeof(addr));
+                        port = ntohs(((struct sockaddr_in *) sa)->sin_port);
+                } else if (sa->sa_family == AF_INET6) {
+                        inet_ntop(AF_INET6, &((struct sockaddr_in6 *) sa)->sin6_addr, addr, sizeof(addr));
+                        port = ntohs(((struct sockaddr_in6 *) sa)->sin6_port);
+                }
+                snprintf(c->source, sizeof(c->source), "%s", addr);
+                snprintf(c->desc, sizeof(c->desc), "%s:%u (not logged in)", addr, port);
+                c->remote = true;
+                c->encrypted = kind == LISTEN_TLS;
+                /* nobody until the login says otherwise */
+                c->caller.uid = (uid_t) -1;
+                c->caller.gid = (gid_t) -1;
+                c->caller.remote = true;
         }
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->drained, NULL);
         c->srv = srv;
         c->refs = 1;
-        c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+        if (kind == LISTEN_TLS) {
+                SSL *ssl = SSL_new(srv->tls);
+
+                c->bev = ssl ? bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                              BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE)
+                             : NULL;
+                if (!c->bev && ssl)
+                        SSL_free(ssl);
+        } else {
+                c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+        }
         if (!c->bev) {
                 close(fd);
                 pthread_mutex_destroy(&c->lock);
@@ -537,6 +730,61 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
         srv->live++;
         pthread_mutex_unlock(&srv->lock);
         server_log(SERVER_LOG_DEBUG, "%s: connected", c->desc);
+}
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+        accept_conn(arg, fd, sa, LISTEN_LOCAL);
+}
+
+static void on_accept_tls(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
+                          int socklen, void *arg)
+{
+        accept_conn(arg, fd, sa, LISTEN_TLS);
+}
+
+static void on_accept_plain(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
+                            int socklen, void *arg)
+{
+        accept_conn(arg, fd, sa, LISTEN_PLAIN);
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+        if (ss->ss_family == AF_INET)
+                return (ntohl(((const struct sockaddr_in *) ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss->ss_family == AF_INET6)
+                return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *) ss)->sin6_addr);
+        return false;
+}
+
+/* A TCP listener on "ADDR:PORT" ("[::1]:5990" for IPv6). */
+static int open_tcp(struct server_state *srv, const char *where, enum listener_kind kind,
+                    struct evconnlistener **ret)
+{
+        struct sockaddr_storage ss;
+        int len = (int) sizeof(ss);
+
+        memset(&ss, 0, sizeof(ss));
+        if (evutil_parse_sockaddr_port(where, (struct sockaddr *) &ss, &len) < 0) {
+                server_log(SERVER_LOG_ERR, "'%s' is not ADDRESS:PORT", where);
+                return -EINVAL;
+        }
+        if (kind == LISTEN_PLAIN && !is_loopback(&ss)) {
+                server_log(SERVER_LOG_ERR, "listen_plain must be a loopback address, not %s", where);
+                return -EINVAL;
+        }
+        *ret = evconnlistener_new_bind(srv->base, kind == LISTEN_TLS ? on_accept_tls : on_accept_plain,
+                                       srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+                                       LEV_OPT_REUSEABLE, 128, (struct sockaddr *) &ss, len);
+        if (!*ret) {
+                int e = errno ? -errno : -EADDRINUSE;
+
+                server_log(SERVER_LOG_ERR, "cannot listen on %s: %s", where, strerror(-e));
+                return e;
+        }
+        return 0;
 }
 
 static int make_parent_dir(const char *path)
@@ -688,7 +936,7 @@ int server_run(struct server_config *cfg, const char *config_path)
 {
         struct server_state srv = { .cfg = cfg };
         struct signal_ctx sctx = { .srv = &srv, .config_path = config_path };
-        struct evconnlistener *local = NULL;
+        struct evconnlistener *local = NULL, *tls = NULL, *plain = NULL;
         struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
         struct owmi_error err;
         bool own_socket = false;
@@ -718,6 +966,28 @@ int server_run(struct server_config *cfg, const char *config_path)
                 server_log(SERVER_LOG_ERR, "cannot listen on %s: %s", cfg->socket_path, strerror(-r));
                 goto out;
         }
+        if (cfg->listen) {
+                r = tls_server_context(cfg->tls_certificate, cfg->tls_key, cfg->tls_client_ca,
+                                       &srv.tls, &err);
+                if (r < 0) {
+                        char buf[768];
+
+                        owmi_error_format(&err, buf, sizeof(buf));
+                        server_log(SERVER_LOG_ERR, "%s (make a pair with owmid --make-certificate)", buf);
+                        goto out;
+                }
+                r = open_tcp(&srv, cfg->listen, LISTEN_TLS, &tls);
+                if (r < 0)
+                        goto out;
+                server_log(SERVER_LOG_NOTICE, "listening on %s (TLS)", cfg->listen);
+        }
+        if (cfg->listen_plain) {
+                r = open_tcp(&srv, cfg->listen_plain, LISTEN_PLAIN, &plain);
+                if (r < 0)
+                        goto out;
+                server_log(SERVER_LOG_NOTICE, "listening on %s (plain, loopback; passwords %s)",
+                           cfg->listen_plain, cfg->plain_passwords ? "allowed" : "refused");
+        }
         ev_term = evsignal_new(srv.base, SIGTERM, on_stop_signal, &sctx);
         ev_int = evsignal_new(srv.base, SIGINT, on_stop_signal, &sctx);
         ev_hup = evsignal_new(srv.base, SIGHUP, on_reload_signal, &sctx);
@@ -737,6 +1007,10 @@ out:
         atomic_store(&srv.stopping, true);
         if (local)
                 evconnlistener_free(local);
+        if (tls)
+                evconnlistener_free(tls);
+        if (plain)
+                evconnlistener_free(plain);
         drain_connections(&srv);
         /* the workers finish (cancelled) requests; subscription threads
          * end on their own once cancelled */
@@ -763,6 +1037,7 @@ out:
                 unlink(cfg->socket_path);
         cimom_free(srv.cimom);
         event_base_free(srv.base);
+        SSL_CTX_free(srv.tls);
         pthread_mutex_destroy(&srv.lock);
         return r;
 }

@@ -23,6 +23,7 @@
 
 struct bufferevent;
 struct event_base;
+typedef struct ssl_ctx_st SSL_CTX;
 
 struct server_state {
         struct server_config *cfg;
@@ -33,6 +34,7 @@ struct server_state {
         struct conn *conns;             /* open connections */
         unsigned conn_count;
         unsigned live;                  /* connections not yet freed */
+        SSL_CTX *tls;                   /* the remote listener's, when there is one */
         atomic_bool stopping;
 };
 
@@ -55,11 +57,15 @@ struct conn {
         unsigned refs;
         bool closing;
         bool greeted;
+        bool remote;                    /* over TCP: must log in first */
+        bool encrypted;                 /* over TLS */
+        bool auth_pending;              /* a login runs on a worker; reading waits */
+        char source[64];                /* remote: the client's address */
         struct request *requests;
         unsigned in_flight;
         unsigned subscriptions;
         struct cimom_caller caller;
-        char desc[96];
+        char desc[160];
         struct {
                 char *name;
                 struct cimom_ns *h;

@@ -23,6 +23,14 @@ struct server_config {
         unsigned request_timeout;   /* request_timeout = seconds (0: none) */
         unsigned max_connections;   /* max_connections = N */
         unsigned socket_mode;       /* socket_mode = octal; who may connect at all */
+        char *listen;               /* listen = ADDR:PORT   the native protocol over TLS */
+        char *listen_plain;         /* listen_plain = ADDR:PORT   without TLS, loopback only */
+        bool plain_passwords;       /* plain_passwords = yes: passwords on listen_plain */
+        char *tls_certificate;      /* tls_certificate = PEM file (chain) */
+        char *tls_key;              /* tls_key = PEM file */
+        char *tls_client_ca;        /* tls_client_ca = PEM file: client certificates it signs
+                                       log in as their common name */
+        char *pam_service;          /* pam_service = name (default owmid) */
         bool foreground;
 };
 
