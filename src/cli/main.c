@@ -175,6 +175,8 @@ owmi_connection *cli_connect(const struct cli *cli)
                 }
                 return conn;
         }
+        /* credentials for this machine: refused as WMI refuses them */
+        o.user = cli->user;
         if (cli->repository_given && !cli->socket) {
                 o.mode = OWMI_MODE_IN_PROCESS;
                 o.repository = cli->repository;

@@ -960,12 +960,17 @@ int server_run(struct server_config *cfg, const char *config_path)
         r = pool_new(cfg->workers ? cfg->workers : default_workers(), &srv.pool);
         if (r < 0)
                 goto out;
-        r = open_local_socket(&srv, &local);
-        own_socket = r >= 0 && !sd_listen_fds(0);
-        if (r < 0) {
-                server_log(SERVER_LOG_ERR, "cannot listen on %s: %s", cfg->socket_path, strerror(-r));
+        /* signals first, the local socket last: its appearance says ready */
+        ev_term = evsignal_new(srv.base, SIGTERM, on_stop_signal, &sctx);
+        ev_int = evsignal_new(srv.base, SIGINT, on_stop_signal, &sctx);
+        ev_hup = evsignal_new(srv.base, SIGHUP, on_reload_signal, &sctx);
+        if (!ev_term || !ev_int || !ev_hup) {
+                r = -ENOMEM;
                 goto out;
         }
+        event_add(ev_term, NULL);
+        event_add(ev_int, NULL);
+        event_add(ev_hup, NULL);
         if (cfg->listen) {
                 r = tls_server_context(cfg->tls_certificate, cfg->tls_key, cfg->tls_client_ca,
                                        &srv.tls, &err);
@@ -988,16 +993,12 @@ int server_run(struct server_config *cfg, const char *config_path)
                 server_log(SERVER_LOG_NOTICE, "listening on %s (plain, loopback; passwords %s)",
                            cfg->listen_plain, cfg->plain_passwords ? "allowed" : "refused");
         }
-        ev_term = evsignal_new(srv.base, SIGTERM, on_stop_signal, &sctx);
-        ev_int = evsignal_new(srv.base, SIGINT, on_stop_signal, &sctx);
-        ev_hup = evsignal_new(srv.base, SIGHUP, on_reload_signal, &sctx);
-        if (!ev_term || !ev_int || !ev_hup) {
-                r = -ENOMEM;
+        r = open_local_socket(&srv, &local);
+        own_socket = r >= 0 && !sd_listen_fds(0);
+        if (r < 0) {
+                server_log(SERVER_LOG_ERR, "cannot listen on %s: %s", cfg->socket_path, strerror(-r));
                 goto out;
         }
-        event_add(ev_term, NULL);
-        event_add(ev_int, NULL);
-        event_add(ev_hup, NULL);
         server_log(SERVER_LOG_NOTICE, "listening on %s", cfg->socket_path);
         sd_notify(0, "READY=1");
         event_base_dispatch(srv.base);
