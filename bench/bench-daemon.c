@@ -9,7 +9,9 @@
  *     requests per second, p50 and p99 latency;
  *   - the daemon's resident memory idle and at the end of the load.
  *
- * usage: bench-daemon OWMID PROVIDER_DIR [SECONDS_PER_RUN]
+ * usage: bench-daemon OWMID PROVIDER_DIR [SECONDS_PER_RUN [ONLY]]
+ * ONLY ("get" or "enum", then optionally ":CLIENTS" and ":daemon") runs
+ * just those, for a profiler.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,6 +40,18 @@
 
 static char repo_path[4096], socket_path[4096];
 static double seconds = 2.0;
+static const char *only;
+
+static bool wanted(bool enumerate, unsigned clients, bool in_process)
+{
+        char mine[64];
+
+        if (!only)
+                return true;
+        snprintf(mine, sizeof(mine), "%s:%u:%s", enumerate ? "enum" : "get", clients,
+                 in_process ? "process" : "daemon");
+        return strncmp(mine, only, strlen(only)) == 0;
+}
 
 static double now_s(void)
 {
@@ -255,6 +269,8 @@ int main(int argc, char **argv)
         }
         if (argc > 3)
                 seconds = atof(argv[3]);
+        if (argc > 4)
+                only = argv[4];
         if (!mkdtemp(dir))
                 die("mkdtemp", NULL);
         snprintf(repo_path, sizeof(repo_path), "%s/repository.db", dir);
@@ -281,9 +297,12 @@ int main(int argc, char **argv)
         for (int e = 0; e < 2; e++) {
                 for (size_t i = 0; i < sizeof(clients) / sizeof(clients[0]); i++) {
                         for (int inproc = 1; inproc >= 0; inproc--) {
-                                struct result r = run(clients[i], inproc, e == 1);
+                                struct result r;
                                 char beside[160] = "";
 
+                                if (!wanted(e == 1, clients[i], inproc))
+                                        continue;
+                                r = run(clients[i], inproc, e == 1);
                                 if (!inproc && e == 0 && clients[i] == 1)
                                         snprintf(beside, sizeof(beside),
                                                  "OMI 1 client %.0f/s (%.2f ms); goal 5x = %.0f/s: %.1fx OMI",

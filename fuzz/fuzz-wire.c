@@ -84,9 +84,27 @@ static void check_object(const uint8_t *data, size_t size)
         strbuf_release(&b);
 }
 
+/* A list of results as libowmi reads one (shaped instances included). */
+static void check_list(const uint8_t *data, size_t size)
+{
+        struct wire_shapes shapes = { .count = 0 };
+        struct wcbor_reader rd;
+
+        wcbor_reader_init(&rd, data, size);
+        while (!wcbor_reader_done(&rd)) {
+                struct cim_object *obj = NULL;
+
+                if (wire_get_item(&rd, &shapes, &obj) < 0)
+                        break;
+                cim_object_free(obj);
+        }
+        wire_shapes_reset(&shapes);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         check_message(data, size);
         check_object(data, size);
+        check_list(data, size);
         return 0;
 }

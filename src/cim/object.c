@@ -535,20 +535,22 @@ struct cim_object *cim_object_rebuild(const struct cim_object *parent, const str
 
 /* WMI copies to instances only the qualifiers with the ToInstance flavor
  * (and, on properties, Key, which makes the instance's path). */
+/* exact: every qualifier as it is (a copy of an instance); otherwise
+ * those an instance of the class gets. */
 static int copy_instance_qualifiers(struct cim_qualifier_list *dst, const struct cim_qualifier_list *src,
-                                    bool keep_key)
+                                    bool keep_key, bool exact)
 {
         for (size_t i = 0; i < src->count; i++) {
                 const struct cim_qualifier *q = &src->items[i];
                 struct cim_value v;
 
-                if (!(q->flavor & CIM_FLAVOR_TO_INSTANCE) &&
+                if (!exact && !(q->flavor & CIM_FLAVOR_TO_INSTANCE) &&
                     !(keep_key && owmi_strcasecmp(q->name, "Key") == 0))
                         continue;
                 if (cim_value_copy(&v, &q->value) < 0 ||
                     cim_qualifier_list_set(dst, q->name, &v, q->flavor) < 0)
                         return -ENOMEM;
-                dst->items[dst->count - 1].propagated = true;
+                dst->items[dst->count - 1].propagated = exact ? q->propagated : true;
         }
         return 0;
 }
@@ -604,13 +606,31 @@ static bool listed(const char *name, const char *const *names, size_t count)
 
 /* Built directly, not cloned and trimmed: providers spawn one instance
  * per result, so this is on the hot path of every enumeration. */
+static struct cim_object *spawn_block(const struct cim_object *cls, const char *const *names,
+                                      size_t count, bool exact);
+
 struct cim_object *cim_object_spawn_instance(const struct cim_object *cls)
 {
-        return cim_object_spawn_partial(cls, NULL, 0);
+        return spawn_block(cls, NULL, 0, false);
 }
 
 struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const char *const *names,
                                             size_t count)
+{
+        return spawn_block(cls, names, count, false);
+}
+
+struct cim_object *cim_object_compact(const struct cim_object *inst)
+{
+        if (inst->genus != CIM_GENUS_INSTANCE || inst->method_count)
+                return cim_object_clone(inst);
+        return spawn_block(inst, NULL, 0, true);
+}
+
+/* An instance of cls (exact: a copy of the instance cls) with every name
+ * in one block. */
+static struct cim_object *spawn_block(const struct cim_object *cls, const char *const *names,
+                                      size_t count, bool exact)
 {
         struct cim_object *obj = owmi_calloc(1, sizeof(*obj));
         size_t block = cls->derivation_count * sizeof(char *) + block_size(cls->superclass);
@@ -646,7 +666,7 @@ struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const 
         if (strdup_opt(&obj->class_name, cls->class_name) < 0 ||
             strdup_opt(&obj->namespace, cls->namespace) < 0 ||
             strdup_opt(&obj->server, cls->server) < 0 ||
-            copy_instance_qualifiers(&obj->qualifiers, &cls->qualifiers, false) < 0)
+            copy_instance_qualifiers(&obj->qualifiers, &cls->qualifiers, false, exact) < 0)
                 return cim_object_free(obj);
         move_qualifier_names(&obj->qualifiers, &next);
         if (cls->prop_count) {
@@ -672,11 +692,11 @@ struct cim_object *cim_object_spawn_partial(const struct cim_object *cls, const 
                 p->class_origin = block_copy(&next, cp->class_origin);
                 obj->prop_count++;
                 if (cim_value_copy(&p->value, &cp->value) < 0 ||
-                    copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true) < 0)
+                    copy_instance_qualifiers(&p->qualifiers, &cp->qualifiers, true, exact) < 0)
                         return cim_object_free(obj);
                 move_qualifier_names(&p->qualifiers, &next);
         }
-        obj->partial = names != NULL;
+        obj->partial = exact ? cls->partial : names != NULL;
         /* Methods belong to the class; an instance reaches them through it. */
         return obj;
 }

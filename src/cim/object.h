@@ -88,6 +88,10 @@ struct cim_object *cim_object_clone(const struct cim_object *obj);
  * prototype and copied per result. */
 struct cim_object *cim_object_spawn_like(const struct cim_object *prototype);
 
+/* An equal copy of an instance whose names live in one block, as a
+ * spawned instance's: a prototype for cim_object_spawn_like. */
+struct cim_object *cim_object_compact(const struct cim_object *inst);
+
 /* A new class named name derived from parent: inherits non-restricted
  * qualifiers, every property and method (marked propagated), and the
  * derivation list.  NULL on ENOMEM. */

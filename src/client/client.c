@@ -359,6 +359,7 @@ static int remote_call(owmi_connection *c, const struct wire_request *wr, struct
                        struct call *call, struct owmi_error *err)
 {
         uint64_t id = wr->id;
+        struct wire_shapes shapes = { .count = 0 };
         bool stopped = false, cancel_sent = false;
         int r = encode_request(wr, sb, err);
 
@@ -383,9 +384,11 @@ static int remote_call(owmi_connection *c, const struct wire_request *wr, struct
                                 if (type == WIRE_MSG_OBJECTS) {
                                         struct cim_object *obj;
 
-                                        if (wire_get_object(&rd, &obj) < 0)
+                                        if (wire_get_item(&rd, &shapes, &obj) < 0) {
+                                                wire_shapes_reset(&shapes);
                                                 return mark_broken(c, err, OWMI_E_TRANSPORT_FAILURE,
                                                                    "the server sent a malformed object", "");
+                                        }
                                         if (stopped || !call->cb)
                                                 cim_object_free(obj);
                                         else if (call->cb((owmi_object *) obj, call->userdata))
@@ -406,6 +409,7 @@ static int remote_call(owmi_connection *c, const struct wire_request *wr, struct
                                         cancel_sent = true;
                                 }
                         }
+                        wire_shapes_reset(&shapes);
                         consume_frame(c, len);
                         continue;
                 }

@@ -17,9 +17,14 @@
 
 struct reply {
         struct request *req;
-        struct strbuf body;              /* encoded results not yet sent */
+        /* the chunk being filled: a whole frame whose length and count are
+         * written when it goes (the count as a 9-byte head, which CBOR
+         * allows, so its size is known before the items) */
+        struct strbuf body;
+        size_t count_at;
         size_t count;
         unsigned kind;                   /* WIRE_MSG_OBJECTS or _NAMES */
+        struct wire_shapes shapes;       /* layouts sent in this chunk */
         bool timed_out;
         bool gone;                       /* the connection closed */
         int encode_error;
@@ -33,28 +38,55 @@ static uint64_t monotonic_ms(void)
         return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
 }
 
-static int reply_flush(struct reply *rp)
+static void chunk_begin(struct reply *rp)
 {
-        struct strbuf sb;
-        int r;
+        static const unsigned char count_head[9] = { 0x9b };
 
-        if (rp->count == 0 || rp->gone)
+        if (rp->body.len)
+                return;
+        wire_frame_begin(&rp->body);
+        wcbor_put_array(&rp->body, 3);
+        wcbor_put_uint(&rp->body, rp->kind);
+        wcbor_put_uint(&rp->body, rp->req->wr.id);
+        rp->count_at = rp->body.len + 1;
+        strbuf_add(&rp->body, count_head, sizeof(count_head));
+}
+
+/* Close the chunk in rp->body (if any) so that more frames may follow it
+ * in the same buffer. */
+static int chunk_end(struct reply *rp)
+{
+        unsigned char *p;
+
+        if (!rp->body.len)
                 return 0;
-        strbuf_init(&sb);
-        wire_frame_begin(&sb);
-        wcbor_put_array(&sb, 3);
-        wcbor_put_uint(&sb, rp->kind);
-        wcbor_put_uint(&sb, rp->req->wr.id);
-        wcbor_put_array(&sb, rp->count);
-        strbuf_add(&sb, rp->body.buf, rp->body.len);
-        r = wire_frame_end(&sb, 0, WIRE_RESPONSE_MAX);
-        if (r >= 0)
-                r = conn_send(rp->req->conn, &sb);
-        strbuf_release(&sb);
+        if (strbuf_error(&rp->body) < 0)
+                return -ENOMEM;
+        p = (unsigned char *) rp->body.buf + rp->count_at;
+        for (int i = 0; i < 8; i++)
+                p[i] = (unsigned char) ((uint64_t) rp->count >> (8 * (7 - i)));
+        wire_shapes_reset(&rp->shapes);
+        return wire_frame_end(&rp->body, 0, WIRE_RESPONSE_MAX);
+}
+
+static void reply_sent(struct reply *rp, int r)
+{
         strbuf_reset(&rp->body);
         rp->count = 0;
         if (r == -EPIPE)
                 rp->gone = true;
+}
+
+static int reply_flush(struct reply *rp)
+{
+        int r;
+
+        if (rp->count == 0 || rp->gone)
+                return 0;
+        r = chunk_end(rp);
+        if (r >= 0)
+                r = conn_send(rp->req->conn, &rp->body);
+        reply_sent(rp, r);
         return r;
 }
 
@@ -73,9 +105,12 @@ static int reply_should_stop(struct reply *rp)
 static int object_sink(struct cim_object *obj, void *userdata)
 {
         struct reply *rp = userdata;
-        size_t before = rp->body.len;
-        int r = wire_put_object(&rp->body, obj);
+        size_t before;
+        int r;
 
+        chunk_begin(rp);
+        before = rp->body.len;
+        r = wire_put_item(&rp->body, obj, &rp->shapes);
         cim_object_free(obj);
         if (r < 0) {
                 rp->body.len = before;
@@ -93,6 +128,7 @@ static int name_sink(const char *name, void *userdata)
 {
         struct reply *rp = userdata;
 
+        chunk_begin(rp);
         wcbor_put_text(&rp->body, name);
         rp->count++;
         if (rp->body.len >= WIRE_CHUNK_BYTES && reply_flush(rp) < 0)
@@ -105,9 +141,10 @@ static int name_sink(const char *name, void *userdata)
 static void send_done(struct reply *rp, const struct owmi_error *err, int r,
                       const char *result_text, const struct cim_object *result_obj)
 {
-        struct strbuf sb;
+        struct strbuf *sb = &rp->body;
         uint32_t status = 0;
         const char *message = "";
+        size_t start;
 
         if (rp->gone)
                 return;
@@ -121,34 +158,40 @@ static void send_done(struct reply *rp, const struct owmi_error *err, int r,
                 status = err->code ? err->code : owmi_status_from_errno(r);
                 message = err->message;
         }
-        if (reply_flush(rp) < 0)
+        /* the last chunk and DONE leave in one write */
+        if (rp->count == 0)
+                strbuf_reset(sb);
+        else if (chunk_end(rp) < 0)
                 return;
-        strbuf_init(&sb);
-        wire_frame_begin(&sb);
-        wcbor_put_array(&sb, 5);
-        wcbor_put_uint(&sb, WIRE_MSG_DONE);
-        wcbor_put_uint(&sb, rp->req->wr.id);
-        wcbor_put_uint(&sb, status);
-        wcbor_put_text(&sb, message);
+        start = sb->len;
+        wire_frame_begin(sb);
+        wcbor_put_array(sb, 5);
+        wcbor_put_uint(sb, WIRE_MSG_DONE);
+        wcbor_put_uint(sb, rp->req->wr.id);
         if (status == 0 && result_obj) {
-                if (wire_put_object(&sb, result_obj) < 0) {
-                        strbuf_reset(&sb);
-                        wire_frame_begin(&sb);
-                        wcbor_put_array(&sb, 5);
-                        wcbor_put_uint(&sb, WIRE_MSG_DONE);
-                        wcbor_put_uint(&sb, rp->req->wr.id);
-                        wcbor_put_uint(&sb, OWMI_E_FAILED);
-                        wcbor_put_text(&sb, "the result could not be encoded");
-                        wcbor_put_null(&sb);
+                size_t at = sb->len;
+
+                wcbor_put_uint(sb, 0);
+                wcbor_put_text(sb, "");
+                if (wire_put_object(sb, result_obj) < 0) {
+                        sb->len = at;
+                        sb->failed = false;
+                        wcbor_put_uint(sb, OWMI_E_FAILED);
+                        wcbor_put_text(sb, "the result could not be encoded");
+                        wcbor_put_null(sb);
                 }
-        } else if (status == 0 && result_text) {
-                wcbor_put_text(&sb, result_text);
         } else {
-                wcbor_put_null(&sb);
+                wcbor_put_uint(sb, status);
+                wcbor_put_text(sb, message);
+                if (status == 0 && result_text)
+                        wcbor_put_text(sb, result_text);
+                else
+                        wcbor_put_null(sb);
         }
-        if (wire_frame_end(&sb, 0, WIRE_RESPONSE_MAX) == 0)
-                conn_send(rp->req->conn, &sb);
-        strbuf_release(&sb);
+        if (wire_frame_end(sb, start, WIRE_RESPONSE_MAX) == 0)
+                reply_sent(rp, conn_send(rp->req->conn, sb));
+        else
+                reply_sent(rp, 0);
 }
 
 /* Who changed what in the repository, and who ran which method: one
@@ -279,6 +322,7 @@ done:
         cim_object_free(obj);
         cim_object_free(result);
         strbuf_release(&rp.body);
+        wire_shapes_reset(&rp.shapes);
         request_finish(req);
 }
 

@@ -15,6 +15,14 @@
  *            | object
  *
  * Types are src/cim/value.h's cim_type numbers.
+ *
+ * In a list of results (one message), an instance that repeats the
+ * members of an earlier one may be sent as its values alone:
+ *
+ *   shaped   = [shape, [payload...]]    shape: the index of an earlier
+ *              instance sent whole in the same message (the first 16 are
+ *              numbered 0, 1, ...); one payload per property, each null,
+ *              a scalar or an array of the property's type
  */
 #include <errno.h>
 #include <string.h>
@@ -78,15 +86,23 @@ static int put_scalar(struct strbuf *out, cim_type type, const struct cim_value 
         }
 }
 
+static int put_payload(struct strbuf *out, const struct cim_value *v, unsigned depth);
+
 static int put_value(struct strbuf *out, const struct cim_value *v, unsigned depth)
 {
-        int r = 0;
-
         if ((unsigned) v->type >= _CIM_TYPE_MAX)
                 return -EINVAL;
         wcbor_put_array(out, 3);
         wcbor_put_uint(out, (uint64_t) v->type);
         wcbor_put_bool(out, v->is_array);
+        return put_payload(out, v, depth);
+}
+
+/* null, a scalar, or the array of scalars and nulls */
+static int put_payload(struct strbuf *out, const struct cim_value *v, unsigned depth)
+{
+        int r = 0;
+
         if (v->is_array ? v->is_null || v->type == CIM_TYPE_NONE : scalar_is_empty(v, v->type)) {
                 wcbor_put_null(out);
                 return 0;
@@ -324,12 +340,13 @@ static int get_scalar(struct wcbor_reader *r, cim_type type, unsigned depth, str
         return 0;
 }
 
+static int get_payload(struct wcbor_reader *r, cim_type type, bool is_array, unsigned depth,
+                       struct cim_value *ret);
+
 /* *ret is written on success only. */
 static int get_value(struct wcbor_reader *r, unsigned depth, struct cim_value *ret)
 {
-        struct cim_value v;
         cim_type type;
-        size_t count;
         bool is_array;
         int rr;
 
@@ -340,6 +357,17 @@ static int get_value(struct wcbor_reader *r, unsigned depth, struct cim_value *r
                 rr = wcbor_get_bool(r, &is_array);
         if (rr < 0)
                 return rr;
+        return get_payload(r, type, is_array, depth, ret);
+}
+
+/* A value of a known type; *ret is written on success only. */
+static int get_payload(struct wcbor_reader *r, cim_type type, bool is_array, unsigned depth,
+                       struct cim_value *ret)
+{
+        struct cim_value v;
+        size_t count;
+        int rr;
+
         cim_value_init_null(&v, type, is_array);
         if (wcbor_take_null(r)) {
                 *ret = v;
@@ -577,4 +605,163 @@ static int get_object(struct wcbor_reader *r, unsigned depth, struct cim_object 
 int wire_get_object(struct wcbor_reader *r, struct cim_object **ret)
 {
         return get_object(r, 0, ret);
+}
+
+/* ---- shapes -------------------------------------------------------------------- */
+
+void wire_shapes_reset(struct wire_shapes *shapes)
+{
+        for (size_t i = 0; i < shapes->count; i++)
+                cim_object_free(shapes->protos[i]);
+        shapes->count = 0;
+}
+
+static bool text_equal(const char *a, const char *b)
+{
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool qualifiers_equal(const struct cim_qualifier_list *a, const struct cim_qualifier_list *b)
+{
+        if (a->count != b->count)
+                return false;
+        for (size_t i = 0; i < a->count; i++) {
+                const struct cim_qualifier *x = &a->items[i], *y = &b->items[i];
+
+                if (strcmp(x->name, y->name) != 0 || x->flavor != y->flavor ||
+                    x->propagated != y->propagated || x->value.type != y->value.type ||
+                    x->value.is_array != y->value.is_array || !cim_value_equal(&x->value, &y->value))
+                        return false;
+        }
+        return true;
+}
+
+/* Does obj repeat proto's members (everything but the values)? */
+static bool same_layout(const struct cim_object *proto, const struct cim_object *obj)
+{
+        if (proto->prop_count != obj->prop_count || strcmp(proto->class_name, obj->class_name) != 0 ||
+            !text_equal(proto->superclass, obj->superclass) ||
+            !text_equal(proto->namespace, obj->namespace) || !text_equal(proto->server, obj->server) ||
+            proto->derivation_count != obj->derivation_count || obj->method_count)
+                return false;
+        for (size_t i = 0; i < proto->derivation_count; i++)
+                if (strcmp(proto->derivation[i], obj->derivation[i]) != 0)
+                        return false;
+        if (!qualifiers_equal(&proto->qualifiers, &obj->qualifiers))
+                return false;
+        for (size_t i = 0; i < proto->prop_count; i++) {
+                const struct cim_property *a = &proto->props[i], *b = &obj->props[i];
+
+                if (a->type != b->type || a->is_array != b->is_array || a->array_size != b->array_size ||
+                    a->propagated != b->propagated || strcmp(a->name, b->name) != 0 ||
+                    !text_equal(a->ref_class, b->ref_class) ||
+                    !text_equal(a->class_origin, b->class_origin) ||
+                    !qualifiers_equal(&a->qualifiers, &b->qualifiers))
+                        return false;
+        }
+        return true;
+}
+
+/* Every value is NULL or of its property's type: sent as bare payloads. */
+static bool values_fit(const struct cim_object *obj)
+{
+        for (size_t i = 0; i < obj->prop_count; i++) {
+                const struct cim_property *p = &obj->props[i];
+                const struct cim_value *v = &p->value;
+                bool empty = v->is_array ? v->is_null || v->type == CIM_TYPE_NONE
+                                         : scalar_is_empty(v, v->type);
+
+                if (!empty && (v->type != p->type || v->is_array != p->is_array))
+                        return false;
+        }
+        return true;
+}
+
+/* The layout of inst, its values NULL: what shaped instances are made from. */
+static struct cim_object *make_proto(const struct cim_object *inst)
+{
+        struct cim_object *proto = cim_object_compact(inst);
+
+        if (!proto)
+                return NULL;
+        for (size_t i = 0; i < proto->prop_count; i++)
+                cim_value_clear(&proto->props[i].value);
+        return proto;
+}
+
+int wire_put_item(struct strbuf *out, const struct cim_object *obj, struct wire_shapes *shapes)
+{
+        int r;
+
+        if (obj->genus == CIM_GENUS_INSTANCE && values_fit(obj)) {
+                for (size_t s = 0; s < shapes->count; s++) {
+                        if (!same_layout(shapes->protos[s], obj))
+                                continue;
+                        wcbor_put_array(out, 2);
+                        wcbor_put_uint(out, s);
+                        wcbor_put_array(out, obj->prop_count);
+                        r = 0;
+                        for (size_t i = 0; r >= 0 && i < obj->prop_count; i++)
+                                r = put_payload(out, &obj->props[i].value, 0);
+                        return r;
+                }
+        }
+        r = put_object(out, obj, 0);
+        if (r >= 0 && obj->genus == CIM_GENUS_INSTANCE && shapes->count < WIRE_MAX_SHAPES) {
+                shapes->protos[shapes->count] = make_proto(obj);
+                if (!shapes->protos[shapes->count])
+                        return -ENOMEM;
+                shapes->count++;
+        }
+        return r;
+}
+
+int wire_get_item(struct wcbor_reader *r, struct wire_shapes *shapes, struct cim_object **ret)
+{
+        struct wcbor_reader peek = *r;
+        struct wcbor_item head;
+        struct cim_object *obj;
+        uint64_t index;
+        size_t count;
+        int rr;
+
+        if (wcbor_next(&peek, &head) < 0 || head.kind != WCBOR_ARRAY)
+                return -EBADMSG;
+        if (head.u != 2) {
+                rr = get_object(r, 0, &obj);
+                if (rr < 0)
+                        return rr;
+                if (obj->genus == CIM_GENUS_INSTANCE && shapes->count < WIRE_MAX_SHAPES) {
+                        shapes->protos[shapes->count] = make_proto(obj);
+                        if (!shapes->protos[shapes->count]) {
+                                cim_object_free(obj);
+                                return -ENOMEM;
+                        }
+                        shapes->count++;
+                }
+                *ret = obj;
+                return 0;
+        }
+        *r = peek;
+        if (wcbor_get_uint(r, &index) < 0 || index >= shapes->count)
+                return -EBADMSG;
+        if (wcbor_get_array(r, SIZE_MAX, &count) < 0 || count != shapes->protos[index]->prop_count)
+                return -EBADMSG;
+        obj = cim_object_spawn_like(shapes->protos[index]);
+        if (!obj)
+                return -ENOMEM;
+        for (size_t i = 0; i < count; i++) {
+                struct cim_property *p = &obj->props[i];
+                struct cim_value v;
+
+                rr = get_payload(r, p->type, p->is_array, 0, &v);
+                if (rr < 0) {
+                        cim_object_free(obj);
+                        return rr;
+                }
+                cim_value_release(&p->value);
+                p->value = v;
+        }
+        *ret = obj;
+        return 0;
 }

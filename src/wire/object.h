@@ -24,4 +24,19 @@ int wire_put_object(struct strbuf *out, const struct cim_object *obj);
  * deep. */
 int wire_get_object(struct wcbor_reader *r, struct cim_object **ret);
 
+/* Results in one message: instances that repeat an earlier one's members
+ * go as their values alone (docs/PROTOCOL.md "Objects").  Writer and
+ * reader each keep the layouts seen so far in the message; reset (and
+ * free) them at the end of each message. */
+#define WIRE_MAX_SHAPES 16
+
+struct wire_shapes {
+        struct cim_object *protos[WIRE_MAX_SHAPES];
+        size_t count;
+};
+
+void wire_shapes_reset(struct wire_shapes *shapes);
+int wire_put_item(struct strbuf *out, const struct cim_object *obj, struct wire_shapes *shapes);
+int wire_get_item(struct wcbor_reader *r, struct wire_shapes *shapes, struct cim_object **ret);
+
 #endif

@@ -96,6 +96,87 @@ static struct cim_property *add(struct cim_object *obj, const char *name, cim_ty
         return p;
 }
 
+struct list {
+        struct cim_object **items;
+        size_t count;
+};
+
+static int collect(struct cim_object *obj, void *userdata)
+{
+        struct list *l = userdata;
+
+        l->items = realloc(l->items, (l->count + 1) * sizeof(*l->items));
+        assert_non_null(l->items);
+        l->items[l->count++] = obj;
+        return 0;
+}
+
+/* A list of results as one message: instances after the first of each
+ * layout go as values alone, and come back equal. */
+static void test_shaped_lists(void **state)
+{
+        struct owmi_error err = { 0 };
+        struct wire_shapes out_shapes = { 0 }, in_shapes = { 0 };
+        struct strbuf shaped = STRBUF_INIT, full = STRBUF_INIT;
+        struct list l = { 0 };
+        struct cimom *cimom;
+        struct cimom_ns *ns;
+        struct wcbor_reader rd;
+
+        (void) state;
+        assert_int_equal(test_open_cimv2("wire-shapes", &cimom, &ns), 0);
+        assert_int_equal(cimom_enum_instances(ns, "Win32_Process", true, collect, &l, &err), 0);
+        assert_int_equal(cimom_exec_query(ns, "WQL", "SELECT Name, Handle FROM Win32_Process", collect,
+                                          &l, &err), 0);
+        assert_true(l.count > 4);
+        for (size_t i = 0; i < l.count; i++) {
+                assert_int_equal(wire_put_item(&shaped, l.items[i], &out_shapes), 0);
+                assert_int_equal(wire_put_object(&full, l.items[i]), 0);
+        }
+        /* two layouts (whole and partial instances) */
+        assert_int_equal(out_shapes.count, 2);
+        assert_true(shaped.len * 3 < full.len);
+        wcbor_reader_init(&rd, shaped.buf, shaped.len);
+        for (size_t i = 0; i < l.count; i++) {
+                struct cim_object *back = NULL;
+
+                assert_int_equal(wire_get_item(&rd, &in_shapes, &back), 0);
+                assert_true(cim_object_equal(l.items[i], back));
+                cim_object_free(back);
+        }
+        assert_true(wcbor_reader_done(&rd));
+        assert_int_equal(in_shapes.count, 2);
+        /* a shape not (yet) sent, and a wrong number of values */
+        {
+                struct strbuf bad = STRBUF_INIT;
+                struct cim_object *obj = NULL;
+
+                wcbor_put_array(&bad, 2);
+                wcbor_put_uint(&bad, 2);
+                wcbor_put_array(&bad, 0);
+                wcbor_reader_init(&rd, bad.buf, bad.len);
+                assert_int_equal(wire_get_item(&rd, &in_shapes, &obj), -EBADMSG);
+                strbuf_reset(&bad);
+                wcbor_put_array(&bad, 2);
+                wcbor_put_uint(&bad, 0);
+                wcbor_put_array(&bad, 1);
+                wcbor_put_null(&bad);
+                wcbor_reader_init(&rd, bad.buf, bad.len);
+                assert_int_equal(wire_get_item(&rd, &in_shapes, &obj), -EBADMSG);
+                assert_null(obj);
+                strbuf_release(&bad);
+        }
+        wire_shapes_reset(&out_shapes);
+        wire_shapes_reset(&in_shapes);
+        for (size_t i = 0; i < l.count; i++)
+                cim_object_free(l.items[i]);
+        free(l.items);
+        strbuf_release(&shaped);
+        strbuf_release(&full);
+        cimom_ns_close(ns);
+        cimom_free(cimom);
+}
+
 static void test_every_value_kind(void **state)
 {
         struct cim_object *cls = cim_object_new_class("Kinds", NULL);
@@ -420,6 +501,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_schema_and_real_instances),
+                cmocka_unit_test(test_shaped_lists),
                 cmocka_unit_test(test_every_value_kind),
                 cmocka_unit_test(test_nesting_limit),
                 cmocka_unit_test(test_counts_bounded_by_bytes),
