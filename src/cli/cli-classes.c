@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "cim/render.h"
 #include "cli/cli.h"
+#include "client/client.h"
 
 struct class_entry {
         char *name;
@@ -77,17 +78,26 @@ static void print_tree(const struct class_table *t, const char *parent, const ch
         }
 }
 
+static int collect_class(owmi_object *obj, void *userdata)
+{
+        const struct cim_object *cls = client_object(obj);
+        int r = collect(cls->class_name, cls->superclass, userdata);
+
+        owmi_object_free(obj);
+        return r;
+}
+
 int cli_classes(struct cli *cli)
 {
         const char *ns = cli->namespace ? cli->namespace : "root/cimv2";
         struct class_table t = { 0 };
         struct owmi_error err = { 0 };
-        struct repo *repo = cli_open_repository(cli);
+        owmi_connection *conn = cli_connect(cli);
         int r;
 
-        if (!repo)
+        if (!conn)
                 return 1;
-        r = repo_class_enumerate_names(repo, ns, NULL, true, collect, &t, &err);
+        r = owmi_enum_classes(conn, ns, NULL, true, collect_class, &t, &err) ? -1 : 0;
         if (r < 0) {
                 cli_print_error(ns, &err);
         } else {
@@ -103,7 +113,7 @@ int cli_classes(struct cli *cli)
                 owmi_free(t.items[i].superclass);
         }
         owmi_free(t.items);
-        repo_close(repo);
+        owmi_disconnect(conn);
         return r < 0 ? 1 : 0;
 }
 
@@ -111,74 +121,119 @@ int cli_describe(struct cli *cli)
 {
         const char *ns = cli->namespace ? cli->namespace : "root/cimv2";
         struct owmi_error err = { 0 };
-        struct strbuf sb = STRBUF_INIT;
-        struct cim_object *cls;
-        struct repo *repo;
+        owmi_connection *conn;
         int result = 0;
 
         if (cli->arg_count == 0) {
                 fputs("owmi: describe: which class?\n", stderr);
                 return 2;
         }
-        repo = cli_open_repository(cli);
-        if (!repo)
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
         for (size_t i = 0; i < cli->arg_count; i++) {
-                if (repo_class_get(repo, ns, cli->args[i], &cls, &err) < 0) {
+                owmi_object *cls;
+                char *mof;
+
+                if (owmi_get_object(conn, ns, cli->args[i], &cls, &err)) {
                         cli_print_error(cli->args[i], &err);
                         result = 1;
                         continue;
                 }
-                strbuf_reset(&sb);
-                cim_object_format_mof(cls, 0, &sb);
-                fputs(strbuf_str(&sb), stdout);
-                cim_object_free(cls);
+                mof = owmi_object_to_mof(cls);
+                fputs(mof ? mof : "", stdout);
+                free(mof);
+                owmi_object_free(cls);
         }
-        strbuf_release(&sb);
-        repo_close(repo);
+        owmi_disconnect(conn);
         return result;
 }
 
-static int print_namespace(const char *name, void *userdata)
-{
-        struct repo *repo = userdata;
+struct ns_walk {
+        owmi_connection *conn;
+        struct owmi_error *err;
+        char **names;
+        size_t count, alloc;
+};
 
-        printf("%s\n", name);
-        return repo_namespace_children(repo, name, print_namespace, repo, NULL);
+static int collect_name(const char *name, void *userdata)
+{
+        struct ns_walk *w = userdata;
+
+        if (OWMI_GROW(w->names, w->alloc, w->count + 1) < 0)
+                return 1;
+        w->names[w->count] = owmi_strdup(name);
+        return w->names[w->count++] ? 0 : 1;
+}
+
+/* ns and everything below it, depth first; a namespace the caller may not
+ * open is listed and not entered. */
+static void print_namespace(owmi_connection *conn, const char *ns)
+{
+        struct ns_walk w = { .conn = conn };
+        struct owmi_error err = { 0 };
+
+        printf("%s\n", ns);
+        if (owmi_enum_namespaces(conn, ns, collect_name, &w, &err) != 0 &&
+            err.code != OWMI_E_ACCESS_DENIED)
+                cli_print_error(ns, &err);
+        for (size_t i = 0; i < w.count; i++) {
+                print_namespace(conn, w.names[i]);
+                owmi_free(w.names[i]);
+        }
+        owmi_free(w.names);
 }
 
 int cli_namespaces(struct cli *cli)
 {
-        struct repo *repo = cli_open_repository(cli);
-        int r;
+        owmi_connection *conn = cli_connect(cli);
 
-        if (!repo)
+        if (!conn)
                 return 1;
-        r = print_namespace("root", repo);
-        repo_close(repo);
-        return r < 0 ? 1 : 0;
+        print_namespace(conn, "root");
+        owmi_disconnect(conn);
+        return 0;
 }
 
-/* owmi namespace create|delete NAMESPACE */
+/* owmi namespace|ns create|delete|list [NAMESPACE] */
 int cli_namespace(struct cli *cli)
 {
         struct owmi_error err = { 0 };
-        struct repo *repo;
-        int r;
+        owmi_connection *conn;
+        char parent[512], *slash;
+        int status;
 
+        if (cli->arg_count >= 1 && strcmp(cli->args[0], "list") == 0 && cli->arg_count <= 2) {
+                conn = cli_connect(cli);
+                if (!conn)
+                        return 1;
+                print_namespace(conn, cli->arg_count == 2 ? cli->args[1] : "root");
+                owmi_disconnect(conn);
+                return 0;
+        }
         if (cli->arg_count != 2 || (strcmp(cli->args[0], "create") && strcmp(cli->args[0], "delete"))) {
-                fputs("owmi: namespace create|delete NAMESPACE\n", stderr);
+                fputs("owmi: ns list [NAMESPACE] | ns create|delete NAMESPACE\n", stderr);
                 return 2;
         }
-        repo = cli_open_repository(cli);
-        if (!repo)
+        snprintf(parent, sizeof(parent), "%s", cli->args[1]);
+        for (char *c = parent; *c; c++)
+                if (*c == '\\')
+                        *c = '/';
+        slash = strrchr(parent, '/');
+        if (!slash || !slash[1]) {
+                fprintf(stderr, "owmi: '%s' is not below another namespace (root/NAME)\n", cli->args[1]);
+                return 2;
+        }
+        *slash = '\0';
+        conn = cli_connect(cli);
+        if (!conn)
                 return 1;
         if (strcmp(cli->args[0], "create") == 0)
-                r = repo_namespace_create(repo, cli->args[1], &err);
+                status = owmi_create_namespace(conn, parent, slash + 1, &err);
         else
-                r = repo_namespace_delete(repo, cli->args[1], &err);
-        if (r < 0)
+                status = owmi_delete_namespace(conn, parent, slash + 1, &err);
+        if (status)
                 cli_print_error(cli->args[1], &err);
-        repo_close(repo);
-        return r < 0 ? 1 : 0;
+        owmi_disconnect(conn);
+        return status ? 1 : 0;
 }

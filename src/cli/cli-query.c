@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <time.h>
 #include <math.h>
@@ -30,6 +33,12 @@ struct output {
         struct cim_object **rows;
         size_t row_alloc;
         bool failed;
+        /* csv: the columns, from the first row */
+        char **columns;
+        size_t column_count;
+        /* several hosts: each row's host (table, csv), or the one for JSON */
+        const char **row_hosts;
+        const char *host;
 };
 
 static void json_string(const char *s, struct strbuf *out)
@@ -162,11 +171,34 @@ static void cell_text(const struct cim_value *v, struct strbuf *out)
 }
 
 #define CELL_MAX 48
+#define CELL_MIN 6
+
+/* The terminal's width, or 0 when the output is not a terminal. */
+static size_t terminal_width(void)
+{
+        struct winsize ws;
+
+        if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+                return 0;
+        return ws.ws_col;
+}
+
+static void print_cell(const char *text, size_t width, bool last)
+{
+        size_t n = strlen(text);
+
+        if (n > width) {
+                /* cut, and say so */
+                printf("%.*s...%s", (int) (width > 3 ? width - 3 : 0), text, last ? "\n" : "  ");
+                return;
+        }
+        printf("%-*s%s", last ? 0 : (int) width, text, last ? "\n" : "  ");
+}
 
 static void print_table(struct output *o)
 {
         const struct cim_object *first = o->count ? o->rows[0] : NULL;
-        size_t ncols = first ? first->prop_count : 0;
+        size_t ncols = first ? first->prop_count : 0, host_width = 0, total, term;
         size_t *width = calloc(ncols ? ncols : 1, sizeof(size_t));
         struct strbuf sb = STRBUF_INIT;
 
@@ -177,6 +209,8 @@ static void print_table(struct output *o)
         for (size_t c = 0; c < ncols; c++)
                 width[c] = strlen(first->props[c].name);
         for (size_t r = 0; r < o->count; r++) {
+                if (o->row_hosts && strlen(o->row_hosts[r]) > host_width)
+                        host_width = strlen(o->row_hosts[r]);
                 for (size_t c = 0; c < ncols; c++) {
                         const struct cim_property *p =
                                 cim_object_find_property(o->rows[r], first->props[c].name);
@@ -188,9 +222,30 @@ static void print_table(struct output *o)
                                 width[c] = sb.len > CELL_MAX ? CELL_MAX : sb.len;
                 }
         }
+        if (o->row_hosts && host_width < 4)
+                host_width = 4;
+        /* fit the terminal: narrow the widest column, a character at a time */
+        term = terminal_width();
+        for (;;) {
+                size_t widest = 0;
+
+                total = o->row_hosts ? host_width + 2 : 0;
+                for (size_t c = 0; c < ncols; c++) {
+                        total += width[c] + 2;
+                        if (width[c] > width[widest])
+                                widest = c;
+                }
+                if (!term || total <= term || width[widest] <= CELL_MIN)
+                        break;
+                width[widest]--;
+        }
+        if (o->row_hosts)
+                print_cell("Host", host_width, ncols == 0);
         for (size_t c = 0; c < ncols; c++)
-                printf("%-*s%s", (int) width[c], first->props[c].name, c + 1 < ncols ? "  " : "\n");
+                print_cell(first->props[c].name, width[c], c + 1 == ncols);
         for (size_t r = 0; r < o->count; r++) {
+                if (o->row_hosts)
+                        print_cell(o->row_hosts[r], host_width, ncols == 0);
                 for (size_t c = 0; c < ncols; c++) {
                         const struct cim_property *p =
                                 cim_object_find_property(o->rows[r], first->props[c].name);
@@ -198,13 +253,65 @@ static void print_table(struct output *o)
                         strbuf_reset(&sb);
                         if (p)
                                 cell_text(&p->value, &sb);
-                        if (sb.len > CELL_MAX)
-                                strcpy(sb.buf + CELL_MAX - 3, "...");
-                        printf("%-*s%s", (int) width[c], strbuf_str(&sb), c + 1 < ncols ? "  " : "\n");
+                        print_cell(strbuf_str(&sb), width[c], c + 1 == ncols);
                 }
         }
         strbuf_release(&sb);
         free(width);
+}
+
+/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
+static void csv_field(const char *text, struct strbuf *out)
+{
+        if (!strpbrk(text, ",\"\r\n")) {
+                strbuf_addstr(out, text);
+                return;
+        }
+        strbuf_addch(out, '"');
+        for (const char *c = text; *c; c++) {
+                if (*c == '"')
+                        strbuf_addch(out, '"');
+                strbuf_addch(out, *c);
+        }
+        strbuf_addch(out, '"');
+}
+
+/* CSV streams: the first row fixes the columns. */
+static void csv_row(struct output *o, const struct cim_object *obj, struct strbuf *out)
+{
+        struct strbuf cell = STRBUF_INIT;
+
+        if (!o->columns) {
+                o->columns = calloc(obj->prop_count ? obj->prop_count : 1, sizeof(char *));
+                if (!o->columns)
+                        return;
+                o->column_count = obj->prop_count;
+                if (o->host)
+                        strbuf_addstr(out, "Host,");
+                for (size_t c = 0; c < o->column_count; c++) {
+                        o->columns[c] = owmi_strdup(obj->props[c].name);
+                        if (c)
+                                strbuf_addch(out, ',');
+                        csv_field(obj->props[c].name, out);
+                }
+                strbuf_addstr(out, "\r\n");
+        }
+        if (o->host) {
+                csv_field(o->host, out);
+                strbuf_addch(out, ',');
+        }
+        for (size_t c = 0; c < o->column_count; c++) {
+                const struct cim_property *p = o->columns[c] ? cim_object_find_property(obj, o->columns[c]) : NULL;
+
+                if (c)
+                        strbuf_addch(out, ',');
+                strbuf_reset(&cell);
+                if (p)
+                        cell_text(&p->value, &cell);
+                csv_field(strbuf_str(&cell), out);
+        }
+        strbuf_addstr(out, "\r\n");
+        strbuf_release(&cell);
 }
 
 static int print_object(struct cim_object *obj, void *userdata)
@@ -230,6 +337,9 @@ static int print_object(struct cim_object *obj, void *userdata)
                         strbuf_addch(&sb, '\n');
                 cim_object_format_mof(obj, 0, &sb);
                 break;
+        case CLI_FORMAT_CSV:
+                csv_row(o, obj, &sb);
+                break;
         }
         fputs(strbuf_str(&sb), stdout);
         strbuf_release(&sb);
@@ -247,6 +357,9 @@ static int finish(struct output *o, int r, const struct owmi_error *err, const c
         for (size_t i = 0; i < o->count && o->format == CLI_FORMAT_TABLE; i++)
                 cim_object_free(o->rows[i]);
         owmi_free(o->rows);
+        for (size_t i = 0; i < o->column_count; i++)
+                owmi_free(o->columns[i]);
+        free(o->columns);
         if (r < 0) {
                 cli_print_error(what, err);
                 return 1;
@@ -270,6 +383,139 @@ static int failed(int status)
         return status ? -1 : 0;
 }
 
+/* ---- the same query on several hosts -------------------------------------- */
+
+struct host_run {
+        pthread_t thread;
+        const struct cli *cli;
+        const char *host;
+        const char *password;
+        struct cim_object **objects;
+        size_t count, alloc;
+        int status;
+        struct owmi_error err;
+};
+
+static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t hosts_done;
+
+static int keep_object(owmi_object *obj, void *userdata)
+{
+        struct host_run *h = userdata;
+
+        if (OWMI_GROW(h->objects, h->alloc, h->count + 1) < 0) {
+                owmi_object_free(obj);
+                return 1;
+        }
+        h->objects[h->count++] = client_object(obj);
+        return 0;
+}
+
+static void *run_on_host(void *arg)
+{
+        struct host_run *h = arg;
+        owmi_connection *conn = cli_connect_host(h->cli, h->host, h->password, &h->err);
+
+        if (!conn)
+                h->status = h->err.code ? (int) h->err.code : (int) OWMI_E_TRANSPORT_FAILURE;
+        else
+                h->status = owmi_exec_query(conn, ns_of(h->cli), h->cli->args[0], keep_object, h,
+                                            &h->err);
+        owmi_disconnect(conn);
+        /* progress as each host answers */
+        pthread_mutex_lock(&progress_lock);
+        hosts_done++;
+        if (h->status)
+                fprintf(stderr, "owmi: [%zu/%zu] %s: 0x%08X %s: %s\n", hosts_done, h->cli->host_count,
+                        h->host, h->err.code, owmi_status_name(h->err.code) ? owmi_status_name(h->err.code) : "",
+                        h->err.message);
+        else
+                fprintf(stderr, "owmi: [%zu/%zu] %s: %zu object(s)\n", hosts_done, h->cli->host_count,
+                        h->host, h->count);
+        pthread_mutex_unlock(&progress_lock);
+        return NULL;
+}
+
+static int query_hosts(struct cli *cli)
+{
+        struct host_run *runs = calloc(cli->host_count, sizeof(*runs));
+        struct output o = { .format = cli->format };
+        char *password = NULL;
+        size_t failed = 0;
+
+        if (!runs)
+                return 1;
+        if (cli->user && !(password = cli_read_password(cli))) {
+                free(runs);
+                return 1;
+        }
+        for (size_t i = 0; i < cli->host_count; i++) {
+                runs[i] = (struct host_run) { .cli = cli, .host = cli->hosts[i], .password = password };
+                if (pthread_create(&runs[i].thread, NULL, run_on_host, &runs[i]) != 0)
+                        run_on_host(&runs[i]);
+        }
+        for (size_t i = 0; i < cli->host_count; i++)
+                pthread_join(runs[i].thread, NULL);
+        if (password) {
+                explicit_bzero(password, strlen(password));
+                owmi_free(password);
+        }
+        /* results in the order the hosts were given */
+        if (o.format == CLI_FORMAT_TABLE) {
+                for (size_t i = 0; i < cli->host_count; i++) {
+                        for (size_t k = 0; k < runs[i].count; k++) {
+                                if (OWMI_GROW(o.rows, o.row_alloc, o.count + 1) < 0 ||
+                                    !(o.row_hosts = realloc(o.row_hosts, (o.count + 1) * sizeof(char *))))
+                                        break;
+                                o.row_hosts[o.count] = runs[i].host;
+                                o.rows[o.count++] = runs[i].objects[k];
+                                runs[i].objects[k] = NULL;
+                        }
+                }
+        } else {
+                bool first = true;
+
+                for (size_t i = 0; i < cli->host_count; i++) {
+                        o.host = runs[i].host;
+                        for (size_t k = 0; k < runs[i].count; k++) {
+                                struct cim_object *obj = runs[i].objects[k];
+
+                                runs[i].objects[k] = NULL;
+                                if (o.format == CLI_FORMAT_JSON) {
+                                        struct strbuf sb = STRBUF_INIT, one = STRBUF_INIT;
+
+                                        /* the object with __HOST first */
+                                        json_object(obj, &one);
+                                        strbuf_addstr(&sb, first ? "[\n  {\"__HOST\": " : ",\n  {\"__HOST\": ");
+                                        json_string(runs[i].host, &sb);
+                                        strbuf_addstr(&sb, ", ");
+                                        strbuf_addstr(&sb, strbuf_str(&one) + 1);
+                                        strbuf_release(&one);
+                                        fputs(strbuf_str(&sb), stdout);
+                                        strbuf_release(&sb);
+                                        cim_object_free(obj);
+                                        o.count++;
+                                } else {
+                                        if (o.format == CLI_FORMAT_MOF)
+                                                printf("%s// %s\n", first ? "" : "\n", runs[i].host);
+                                        print_object(obj, &o);
+                                }
+                                first = false;
+                        }
+                }
+        }
+        finish(&o, 0, NULL, "query");
+        free(o.row_hosts);
+        for (size_t i = 0; i < cli->host_count; i++) {
+                failed += runs[i].status != 0;
+                for (size_t k = 0; k < runs[i].count; k++)
+                        cim_object_free(runs[i].objects[k]);
+                owmi_free(runs[i].objects);
+        }
+        free(runs);
+        return failed == 0 ? 0 : failed == cli->host_count ? 1 : 4;
+}
+
 int cli_query(struct cli *cli)
 {
         struct output o = { .format = cli->format };
@@ -281,6 +527,8 @@ int cli_query(struct cli *cli)
                 fputs("owmi: query needs one WQL query (quote it)\n", stderr);
                 return 2;
         }
+        if (cli->host_count > 1)
+                return query_hosts(cli);
         conn = cli_connect(cli);
         if (!conn)
                 return 1;

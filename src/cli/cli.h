@@ -17,6 +17,7 @@ enum cli_format {
         CLI_FORMAT_TABLE,
         CLI_FORMAT_JSON,
         CLI_FORMAT_MOF,
+        CLI_FORMAT_CSV,
 };
 
 struct cli {
@@ -33,6 +34,8 @@ struct cli {
         size_t privilege_count;
         const char *socket;          /* --socket / $OWMI_SOCKET */
         const char *host;            /* --host HOST[:PORT] */
+        const char *hosts[64];       /* --host given more than once: each of them */
+        size_t host_count;
         const char *user;            /* --user */
         const char *ca;              /* --ca / $OWMI_CA */
         const char *password_file;   /* --password-file */
@@ -64,5 +67,9 @@ int cli_security(struct cli *cli);
  * $OWMI_SOCKET; otherwise the daemon when it runs, else in process.
  * Prints the error; NULL on failure. */
 owmi_connection *cli_connect(const struct cli *cli);
+/* One of --host's machines, with a password read already (may be NULL). */
+owmi_connection *cli_connect_host(const struct cli *cli, const char *host, const char *password,
+                                  struct owmi_error *err);
+char *cli_read_password(const struct cli *cli);
 
 #endif

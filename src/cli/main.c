@@ -3,7 +3,8 @@
  * main.c: the owmi command-line tool: option parsing and dispatch to the
  * subcommands in cli-*.c.  Exit status: 0 success, 1 the operation failed
  * (bad MOF, unknown class, no connection...), 2 bad usage, 3 `watch`
- * timed out before --count events.
+ * timed out before --count events, 4 a query on several hosts failed on
+ * some of them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,8 @@ static void usage(FILE *out)
               "  classes [-n NAMESPACE] [--tree]                 list the classes of a namespace\n"
               "  describe [-n NAMESPACE] CLASS                   show a class as MOF\n"
               "  namespaces                                      list every namespace\n"
-              "  namespace create|delete NAMESPACE               make or remove one (with all in it)\n"
+              "  ns list [NAMESPACE]                             a namespace and all below it\n"
+              "  ns create|delete NAMESPACE                      make or remove one (with all in it)\n"
               "  query [-n NAMESPACE] [--format F] WQL           run a WQL query\n"
               "  get [-n NAMESPACE] [--format F] PATH            get a class or an instance\n"
               "  enum [-n NAMESPACE] [--format F] [--shallow] CLASS\n"
@@ -50,7 +52,9 @@ static void usage(FILE *out)
               "  -S, --socket PATH       the daemon's socket (default: $OWMI_SOCKET; without\n"
               "                          either, the daemon if it runs, else in process on\n"
               "                          the per-user or system default repository)\n"
-              "  -H, --host HOST[:PORT]  another machine's daemon, over TLS (port 5990)\n"
+              "  -H, --host HOST[:PORT]  another machine's daemon, over TLS (port 5990); given\n"
+              "                          more than once, `query` runs on every host at once\n"
+              "                          (a Host column; exit 4 when some hosts failed)\n"
               "  -u, --user USER         who to log in as there; the password is asked for\n"
               "                          (or read from --password-file FILE, or $OWMI_PASSWORD)\n"
               "      --ca FILE           trust this certificate for the host (default: $OWMI_CA,\n"
@@ -61,7 +65,8 @@ static void usage(FILE *out)
               "  -n, --namespace NS      namespace (default root/cimv2)\n"
               "  -I, --include DIR       where #pragma include looks after the file's folder\n"
               "  -t, --tree              classes as a tree\n"
-              "  -f, --format F          table (default), json or mof\n"
+              "  -f, --format F          table (default; fitted to the terminal), json (one\n"
+              "                          array; watch: one object per line), csv or mof\n"
               "  -s, --shallow           only the class itself, not its subclasses\n"
               "  -P, --privilege NAME    enable a privilege for methods that need one\n"
               "                          (Shutdown or SeShutdownPrivilege; repeatable)\n"
@@ -80,7 +85,7 @@ void cli_print_error(const char *what, const struct owmi_error *err)
 
 /* The password for --user: a file, the environment, or asked on the
  * terminal without echo.  NULL when none can be had. */
-static char *read_password(const struct cli *cli)
+char *cli_read_password(const struct cli *cli)
 {
         char buf[1024];
         size_t n;
@@ -133,6 +138,34 @@ static char *read_password(const struct cli *cli)
         }
 }
 
+owmi_connection *cli_connect_host(const struct cli *cli, const char *where, const char *password,
+                                  struct owmi_error *err)
+{
+        struct owmi_connect_options o = {
+                .privileges = cli->privilege_names,
+                .privilege_count = cli->privilege_count,
+                .ca_file = cli->ca,
+                .user = cli->user,
+                .password = password,
+        };
+        owmi_connection *conn;
+        char host[256], *colon;
+
+        snprintf(host, sizeof(host), "%s", where);
+        colon = strrchr(host, ':');
+        /* HOST:PORT, [v6]:PORT; a bare IPv6 address has no port */
+        if (colon && (host[0] == '[' || strchr(host, ':') == colon)) {
+                *colon = '\0';
+                o.port = (unsigned) atoi(colon + 1);
+        }
+        if (host[0] == '[') {
+                memmove(host, host + 1, strlen(host));
+                host[strcspn(host, "]")] = '\0';
+        }
+        o.host = host;
+        return owmi_connect(&o, &conn, err) == 0 ? conn : NULL;
+}
+
 owmi_connection *cli_connect(const struct cli *cli)
 {
         struct owmi_connect_options o = {
@@ -141,38 +174,18 @@ owmi_connection *cli_connect(const struct cli *cli)
         };
         struct owmi_error err = { 0 };
         owmi_connection *conn;
-        char host[256], *password = NULL;
-        int status;
+        char *password = NULL;
 
         if (cli->host) {
-                char *colon;
-
-                snprintf(host, sizeof(host), "%s", cli->host);
-                colon = strrchr(host, ':');
-                /* HOST:PORT, [v6]:PORT; a bare IPv6 address has no port */
-                if (colon && (host[0] == '[' || strchr(host, ':') == colon)) {
-                        *colon = '\0';
-                        o.port = (unsigned) atoi(colon + 1);
-                }
-                if (host[0] == '[') {
-                        memmove(host, host + 1, strlen(host));
-                        host[strcspn(host, "]")] = '\0';
-                }
-                o.host = host;
-                o.ca_file = cli->ca;
-                o.user = cli->user;
-                if (cli->user && !(password = read_password(cli)))
+                if (cli->user && !(password = cli_read_password(cli)))
                         return NULL;
-                o.password = password;
-                status = owmi_connect(&o, &conn, &err);
+                conn = cli_connect_host(cli, cli->host, password, &err);
                 if (password) {
                         explicit_bzero(password, strlen(password));
                         owmi_free(password);
                 }
-                if (status != 0) {
+                if (!conn)
                         cli_print_error("cannot connect", &err);
-                        return NULL;
-                }
                 return conn;
         }
         /* credentials for this machine: refused as WMI refuses them */
@@ -243,7 +256,14 @@ int main(int argc, char **argv)
                 switch (c) {
                 case 'r': cli.repository = optarg; cli.repository_given = true; break;
                 case 'S': cli.socket = optarg; break;
-                case 'H': cli.host = optarg; break;
+                case 'H':
+                        if (cli.host_count == sizeof(cli.hosts) / sizeof(cli.hosts[0])) {
+                                fputs("owmi: at most 64 hosts\n", stderr);
+                                return 2;
+                        }
+                        cli.hosts[cli.host_count++] = optarg;
+                        cli.host = optarg;
+                        break;
                 case 'u': cli.user = optarg; break;
                 case 'A': cli.ca = optarg; break;
                 case 'W': cli.password_file = optarg; break;
@@ -273,8 +293,10 @@ int main(int argc, char **argv)
                                 cli.format = CLI_FORMAT_JSON;
                         else if (strcmp(optarg, "mof") == 0)
                                 cli.format = CLI_FORMAT_MOF;
+                        else if (strcmp(optarg, "csv") == 0)
+                                cli.format = CLI_FORMAT_CSV;
                         else {
-                                fprintf(stderr, "owmi: unknown format '%s' (table, json, mof)\n", optarg);
+                                fprintf(stderr, "owmi: unknown format '%s' (table, json, csv, mof)\n", optarg);
                                 return 2;
                         }
                         break;
@@ -319,7 +341,7 @@ int main(int argc, char **argv)
                 r = cli_describe(&cli);
         } else if (strcmp(command, "namespaces") == 0) {
                 r = cli_namespaces(&cli);
-        } else if (strcmp(command, "namespace") == 0) {
+        } else if (strcmp(command, "namespace") == 0 || strcmp(command, "ns") == 0) {
                 r = cli_namespace(&cli);
         } else if (strcmp(command, "query") == 0) {
                 r = cli_query(&cli);

@@ -347,3 +347,21 @@ def test_one_daemon_per_socket_and_stale_sockets_replaced(tmp_path):
         d.owmi("get", "__SystemClass")
     finally:
         assert d.stop() == 0
+
+
+def test_namespaces_and_csv_through_the_daemon(daemon):
+    daemon.owmi("ns", "create", "root/cimv2/Test_Ns")
+    listed = daemon.owmi("ns", "list").stdout.split()
+    assert "root/cimv2/Test_Ns" in listed and "root/default" in listed
+    assert daemon.owmi("namespaces").stdout.split() == listed
+    out = daemon.owmi("ns", "create", "root/cimv2/Test_Ns", check=False)
+    assert out.returncode == 1 and "0x8004" in out.stderr
+    daemon.owmi("ns", "delete", "root/cimv2/Test_Ns")
+    assert "root/cimv2/Test_Ns" not in daemon.owmi("ns", "list").stdout.split()
+    pid = daemon.proc.pid
+    out = daemon.owmi("query", f"SELECT Handle, Name FROM Win32_Process WHERE Handle = '{pid}'",
+                      "-f", "csv")
+    assert out.stdout.splitlines() == ["Name,Handle", f"owmid,{pid}"]
+    # classes and describe through the daemon too
+    assert "Win32_Process" in daemon.owmi("classes").stdout.split()
+    assert "class Win32_Process : CIM_Process" in daemon.owmi("describe", "Win32_Process").stdout

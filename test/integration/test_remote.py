@@ -160,3 +160,24 @@ def test_plain_listener_only_on_loopback(tmp_path):
 def test_credentials_locally_are_refused(remote):
     out = remote.owmi("--user", "someone", "get", "__SystemClass", check=False)
     assert out.returncode == 1 and "0x80041064" in out.stderr
+
+
+def test_query_on_several_hosts(remote, account):
+    remote.owmi("security", "grant", USER, "RemoteEnable")
+    env = dict(remote.env, OWMI_PASSWORD=account)
+    hosts = [f"127.0.0.1:{remote.port}", f"localhost:{remote.port}", "nohost.invalid:1"]
+    cmd = [str(OWMI), "--user", USER, "--ca", str(remote.ca)]
+    for h in hosts:
+        cmd += ["--host", h]
+    out = subprocess.run(cmd + ["query", "SELECT Caption FROM Win32_OperatingSystem", "-f", "json"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    # some failed: exit 4, the rest printed, each host's fate on stderr
+    assert out.returncode == 4, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["__HOST"] for r in rows] == hosts[:2]
+    assert "nohost.invalid:1: 0x80041015" in out.stderr and "1 object(s)" in out.stderr
+    out = subprocess.run(cmd[:-2] + ["query", "SELECT Caption FROM Win32_OperatingSystem", "-f",
+                                     "csv"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("Host,") and len(lines) == 3
