@@ -36,6 +36,8 @@ static void check_message(const uint8_t *data, size_t size)
                 return;
         if (msg.type == WIRE_MSG_REQUEST)
                 r = wire_request_encode(&msg.request, &a);
+        else if (msg.type == WIRE_MSG_REQUEST_AS)
+                r = wire_request_as_encode(&msg.caller, &msg.request, &a);
         else if (msg.type == WIRE_MSG_HELLO)
                 r = wire_hello_encode(&msg.hello, &a);
         else
@@ -49,6 +51,8 @@ static void check_message(const uint8_t *data, size_t size)
                         abort();
                 if (again.type == WIRE_MSG_REQUEST)
                         wire_request_encode(&again.request, &b);
+                else if (again.type == WIRE_MSG_REQUEST_AS)
+                        wire_request_as_encode(&again.caller, &again.request, &b);
                 else if (again.type == WIRE_MSG_HELLO)
                         wire_hello_encode(&again.hello, &b);
                 else

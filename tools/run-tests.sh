@@ -60,7 +60,8 @@ run_suite build-sanitize sanitize
 echo "== integration (daemon, sanitizers)"
 OWMI_BUILD=build-sanitize /usr/bin/python3 -m pytest -q -p no:cacheprovider \
         test/integration/test_daemon.py test/integration/test_security.py \
-        test/integration/test_remote.py >"$log/pytest-sanitize.txt" 2>&1 || status=1
+        test/integration/test_remote.py test/integration/test_isolation.py \
+        >"$log/pytest-sanitize.txt" 2>&1 || status=1
 cat "$log/pytest-sanitize.txt"
 san_count() {
         tail -1 "$log/pytest-sanitize.txt" | grep -o "[0-9][0-9]* $1" | grep -o '^[0-9]*' || echo 0

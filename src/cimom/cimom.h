@@ -169,6 +169,32 @@ int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object
 void cimom_events_cancel(struct cimom_events *ev);
 struct cimom_events *cimom_events_close(struct cimom_events *ev);
 
+/* Providers that run elsewhere (owmid's provider hosts): for a provider
+ * serves() claims, the object manager hands each instance operation and
+ * method of its classes to these functions instead of loading it.  Paths
+ * are relative ("Class.Key=..."); results are checked as a loaded
+ * provider's are.  Set once, before the first request. */
+struct cimom_provider_proxy {
+        bool (*serves)(void *userdata, const char *provider);
+        int (*enumerate)(void *userdata, const struct cimom_caller *caller, const char *ns,
+                         const char *provider, const char *class_name, cimom_sink sink,
+                         void *sink_data, struct owmi_error *err);
+        int (*get)(void *userdata, const struct cimom_caller *caller, const char *ns,
+                   const char *provider, const char *path, struct cim_object **ret,
+                   struct owmi_error *err);
+        int (*put)(void *userdata, const struct cimom_caller *caller, const char *ns,
+                   const char *provider, const struct cim_object *inst, unsigned flags,
+                   struct owmi_error *err);
+        int (*remove)(void *userdata, const struct cimom_caller *caller, const char *ns,
+                      const char *provider, const char *path, struct owmi_error *err);
+        int (*exec_method)(void *userdata, const struct cimom_caller *caller, const char *ns,
+                           const char *provider, const char *path, const char *method,
+                           const struct cim_object *in, struct cim_object **ret_out,
+                           struct owmi_error *err);
+};
+void cimom_set_provider_proxy(struct cimom *cimom, const struct cimom_provider_proxy *proxy,
+                              void *userdata);
+
 /* Compile MOF text into this namespace (it may switch namespace with
  * #pragma namespace, so this needs Full Write on root as well as here);
  * #pragma include is refused: the text is a client's, and the files are

@@ -33,6 +33,8 @@ struct cimom {
         size_t watcher_count, watcher_alloc;
         struct timer_service *timers;        /* while anyone listens (timers.c) */
         atomic_uint_fast64_t security_generation; /* bumped when a descriptor changes */
+        const struct cimom_provider_proxy *proxy;  /* providers hosted elsewhere */
+        void *proxy_data;
 };
 
 struct cimom_ns {

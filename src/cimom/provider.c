@@ -939,6 +939,55 @@ static int keys_instance(owmi_request *req, const struct cim_objpath *path,
         return 0;
 }
 
+void cimom_set_provider_proxy(struct cimom *cimom, const struct cimom_provider_proxy *proxy,
+                              void *userdata)
+{
+        cimom->proxy = proxy;
+        cimom->proxy_data = userdata;
+}
+
+static bool proxied(const struct cimom_ns *h, const char *provider)
+{
+        return h->cimom->proxy && h->cimom->proxy->serves(h->cimom->proxy_data, provider);
+}
+
+static int path_text(const struct cim_objpath *path, struct strbuf *out, struct owmi_error *err)
+{
+        if (cim_objpath_format(path, CIM_OBJPATH_RELATIVE, out) < 0 || strbuf_error(out) < 0)
+                return owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        return 0;
+}
+
+/* A proxied provider's result is checked as a loaded one's: the class
+ * asked for (or a subclass) and every key set. */
+struct proxy_check {
+        struct cimom_ns *h;
+        struct repo *repo;
+        const char *provider;
+        const char *class_name;
+        repo_object_cb deliver;
+        void *userdata;
+        bool bad;
+};
+
+static int proxy_deliver(struct cim_object *obj, void *userdata)
+{
+        struct proxy_check *pc = userdata;
+        struct strbuf rel = STRBUF_INIT;
+        bool ok = obj->genus == CIM_GENUS_INSTANCE && cim_object_is_a(obj, pc->class_name) &&
+                  cim_object_relpath(obj, &rel) >= 0 && strbuf_error(&rel) == 0;
+
+        strbuf_release(&rel);
+        if (!ok) {
+                host_log(OWMI_LOG_ERROR, "provider '%s' (hosted) answered %s with a '%s' without its keys",
+                         pc->provider, pc->class_name, obj->class_name);
+                cim_object_free(obj);
+                pc->bad = true;
+                return 1;
+        }
+        return pc->deliver(obj, pc->userdata);
+}
+
 int cimom_provider_enumerate(struct cimom_ns *h, struct repo *repo, const char *provider,
                              const char *class_name, const struct wql_query *q,
                              const char *query_text, repo_object_cb deliver, void *userdata,
@@ -948,8 +997,19 @@ int cimom_provider_enumerate(struct cimom_ns *h, struct repo *repo, const char *
         owmi_request req = { .h = h, .repo = repo, .class_name = class_name, .query = q,
                              .query_text = query_text, .deliver = deliver, .userdata = userdata,
                              .exact = true, .err = err };
-        int r = provider_load(h, repo, provider, &lp, err);
+        int r;
 
+        if (proxied(h, provider)) {
+                struct proxy_check pc = { h, repo, provider, class_name, deliver, userdata, false };
+
+                r = h->cimom->proxy->enumerate(h->cimom->proxy_data, &h->caller, h->ns, provider,
+                                               class_name, proxy_deliver, &pc, err);
+                if (pc.bad)
+                        return owmi_error_set(err, OWMI_E_PROVIDER_FAILURE,
+                                              "provider returned an instance of another class or without keys");
+                return r;
+        }
+        r = provider_load(h, repo, provider, &lp, err);
         if (r < 0 || (r = capable(lp, lp->ops->enumerate, "enumerate instances", err)) < 0)
                 return r;
         return request_finish(&req, lp->ops->enumerate(lp->state, &req, class_name), "enumerate");
@@ -999,8 +1059,27 @@ int cimom_provider_get(struct cimom_ns *h, struct repo *repo, const char *provid
         struct cim_object *keys;
         owmi_request req = { .h = h, .repo = repo, .class_name = path->class_name,
                              .deliver = take_single, .userdata = &s, .err = err };
-        int r = provider_load(h, repo, provider, &lp, err);
+        int r;
 
+        if (proxied(h, provider)) {
+                struct strbuf text = STRBUF_INIT;
+
+                r = path_text(path, &text, err);
+                if (r >= 0)
+                        r = h->cimom->proxy->get(h->cimom->proxy_data, &h->caller, h->ns, provider,
+                                                 text.buf, &s.obj, err);
+                strbuf_release(&text);
+                if (r >= 0 && !same_keys(s.obj, path))
+                        r = owmi_error_set(err, OWMI_E_PROVIDER_FAILURE,
+                                           "provider returned an instance with other keys than asked");
+                if (r < 0) {
+                        cim_object_free(s.obj);
+                        return r;
+                }
+                *ret = s.obj;
+                return 0;
+        }
+        r = provider_load(h, repo, provider, &lp, err);
         if (r < 0 || (r = capable(lp, lp->ops->get, "get instances", err)) < 0)
                 return r;
         r = keys_instance(&req, path, &keys, err);
@@ -1033,8 +1112,12 @@ int cimom_provider_put(struct cimom_ns *h, struct repo *repo, const char *provid
 {
         struct loaded_provider *lp;
         owmi_request req = { .h = h, .repo = repo, .class_name = inst->class_name, .err = err };
-        int r = provider_load(h, repo, provider, &lp, err);
+        int r;
 
+        if (proxied(h, provider))
+                return h->cimom->proxy->put(h->cimom->proxy_data, &h->caller, h->ns, provider, inst,
+                                            flags, err);
+        r = provider_load(h, repo, provider, &lp, err);
         if (r < 0 || (r = capable(lp, lp->ops->put, "create or modify instances", err)) < 0)
                 return r;
         return request_finish(&req, lp->ops->put(lp->state, &req, (const owmi_instance *) inst,
@@ -1047,8 +1130,19 @@ int cimom_provider_delete(struct cimom_ns *h, struct repo *repo, const char *pro
         struct loaded_provider *lp;
         struct cim_object *keys;
         owmi_request req = { .h = h, .repo = repo, .class_name = path->class_name, .err = err };
-        int r = provider_load(h, repo, provider, &lp, err);
+        int r;
 
+        if (proxied(h, provider)) {
+                struct strbuf text = STRBUF_INIT;
+
+                r = path_text(path, &text, err);
+                if (r >= 0)
+                        r = h->cimom->proxy->remove(h->cimom->proxy_data, &h->caller, h->ns, provider,
+                                                    text.buf, err);
+                strbuf_release(&text);
+                return r;
+        }
+        r = provider_load(h, repo, provider, &lp, err);
         if (r < 0 || (r = capable(lp, lp->ops->remove, "delete instances", err)) < 0)
                 return r;
         r = keys_instance(&req, path, &keys, err);
@@ -1123,6 +1217,16 @@ int cimom_provider_exec_method(struct cimom_ns *h, const struct cim_object *cls,
                         return owmi_error_set(err, OWMI_E_INVALID_METHOD_PARAMETERS,
                                               "method '%s' has no parameter '%s'", m->name,
                                               in->props[i].name);
+        if (proxied(h, provider)) {
+                struct strbuf text = STRBUF_INIT;
+
+                r = path_text(path, &text, err);
+                if (r >= 0)
+                        r = h->cimom->proxy->exec_method(h->cimom->proxy_data, &h->caller, h->ns,
+                                                         provider, text.buf, m->name, in, ret_out, err);
+                strbuf_release(&text);
+                return r;
+        }
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;

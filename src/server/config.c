@@ -27,6 +27,7 @@ void server_config_defaults(struct server_config *cfg)
         cfg->tls_certificate = owmi_strdup("/etc/openwmi/owmid.crt");
         cfg->tls_key = owmi_strdup("/etc/openwmi/owmid.key");
         cfg->pam_service = owmi_strdup("owmid");
+        cfg->provider_timeout = 60;
 }
 
 void server_config_release(struct server_config *cfg)
@@ -39,6 +40,7 @@ void server_config_release(struct server_config *cfg)
         owmi_free(cfg->tls_key);
         owmi_free(cfg->tls_client_ca);
         owmi_free(cfg->pam_service);
+        owmi_free(cfg->isolated_providers);
         memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -108,6 +110,12 @@ int server_config_set(struct server_config *cfg, const char *key, const char *va
                 r = set_string(&cfg->tls_client_ca, value);
         else if (!strcmp(key, "pam_service"))
                 r = set_string(&cfg->pam_service, value);
+        else if (!strcmp(key, "isolated_providers"))
+                r = set_string(&cfg->isolated_providers, value);
+        else if (!strcmp(key, "provider_timeout"))
+                r = parse_unsigned(value, 10, 86400, &cfg->provider_timeout);
+        else if (!strcmp(key, "provider_memory_limit"))
+                r = parse_unsigned(value, 10, 1 << 20, &cfg->provider_memory_limit);
         else
                 return owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "unknown setting '%s'", key);
         if (r == -ENOMEM)

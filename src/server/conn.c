@@ -32,6 +32,7 @@
 #include "base/util.h"
 #include "server/auth.h"
 #include "server/conn.h"
+#include "server/hosting.h"
 #include "server/tls.h"
 #include "wire/cbor.h"
 #include "wire/protocol.h"
@@ -636,6 +637,12 @@ static int handle_frame(struct conn *c, const unsigned char *frame, size_t len)
         case WIRE_MSG_CANCEL:
                 cancel_request(c, msg.cancel_id);
                 break;
+        default:
+                /* REQUEST_AS speaks for another user: only owmid to its own
+                 * provider hosts, never a client to owmid */
+                send_goodbye(c, OWMI_E_INVALID_PARAMETER, "unknown message type");
+                r = -EBADMSG;
+                break;
         }
         wire_client_message_release(&msg);
         return r;
@@ -972,6 +979,7 @@ int server_run(struct server_config *cfg, const char *config_path)
         struct server_state srv = { .cfg = cfg };
         struct signal_ctx sctx = { .srv = &srv, .config_path = config_path };
         struct evconnlistener *local = NULL, *tls = NULL, *plain = NULL;
+        struct hosting *hosting = NULL;
         struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
         struct owmi_error err;
         bool own_socket = false;
@@ -991,6 +999,13 @@ int server_run(struct server_config *cfg, const char *config_path)
                 owmi_error_format(&err, buf, sizeof(buf));
                 server_log(SERVER_LOG_ERR, "cannot open the repository: %s", buf);
                 goto out;
+        }
+        if (cfg->isolated_providers && *cfg->isolated_providers) {
+                r = hosting_new(cfg, &hosting);
+                if (r < 0)
+                        goto out;
+                cimom_set_provider_proxy(srv.cimom, &hosting_proxy, hosting);
+                server_log(SERVER_LOG_NOTICE, "providers in host processes: %s", cfg->isolated_providers);
         }
         r = pool_new(cfg->workers ? cfg->workers : default_workers(), &srv.pool);
         if (r < 0)
@@ -1071,6 +1086,8 @@ out:
                 event_free(ev_hup);
         if (own_socket)
                 unlink(cfg->socket_path);
+        /* no request runs any more: the hosts can go */
+        hosting_free(hosting);
         cimom_free(srv.cimom);
         event_base_free(srv.base);
         SSL_CTX_free(srv.tls);

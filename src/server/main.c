@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/hosting.h"
 #include "server/server.h"
 #include "server/tls.h"
 
@@ -44,13 +45,14 @@ int main(int argc, char **argv)
                 { "listen", required_argument, NULL, 'l' },
                 { "listen-plain", required_argument, NULL, 'L' },
                 { "make-certificate", required_argument, NULL, 'M' },
+                { "provider-host", required_argument, NULL, 'X' },
                 { "foreground", no_argument, NULL, 'f' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct server_config cfg;
         struct owmi_error err;
-        const char *config_path = NULL, *cert_dir = NULL;
+        const char *config_path = NULL, *cert_dir = NULL, *host_provider = NULL, *host_repository = NULL;
         struct { const char *key, *value; } overrides[8];
         size_t n = 0;
         bool foreground = false;
@@ -66,6 +68,7 @@ int main(int argc, char **argv)
                 case 'l': overrides[n].key = "listen"; overrides[n++].value = optarg; break;
                 case 'L': overrides[n].key = "listen_plain"; overrides[n++].value = optarg; break;
                 case 'M': cert_dir = optarg; break;
+                case 'X': host_provider = optarg; break;
                 case 'f': foreground = true; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
@@ -78,6 +81,13 @@ int main(int argc, char **argv)
         if (optind < argc) {
                 usage(stderr);
                 return 2;
+        }
+        /* a provider host: started by the daemon, serving it on fd 3 */
+        if (host_provider) {
+                for (size_t i = 0; i < n; i++)
+                        if (!strcmp(overrides[i].key, "repository"))
+                                host_repository = overrides[i].value;
+                return provider_host_run(host_provider, host_repository) < 0 ? 1 : 0;
         }
         if (cert_dir) {
                 char host[256] = "localhost", crt[4096], key[4096];

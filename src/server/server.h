@@ -31,6 +31,9 @@ struct server_config {
         char *tls_client_ca;        /* tls_client_ca = PEM file: client certificates it signs
                                        log in as their common name */
         char *pam_service;          /* pam_service = name (default owmid) */
+        char *isolated_providers;   /* isolated_providers = Name, ...: each in a host process */
+        unsigned provider_timeout;  /* provider_timeout = seconds a host may take (default 60) */
+        unsigned provider_memory_limit; /* provider_memory_limit = MiB of a host's address space (0: none) */
         bool foreground;
 };
 

@@ -165,6 +165,46 @@ static int get_assoc(struct wcbor_reader *rd, struct wire_request *req)
 }
 
 static int decode_request(struct wcbor_reader *rd, size_t count, struct wire_request *req,
+                          const char **why);
+
+/* [uid, gid, [group...], user, capabilities, privileges, remote] */
+static int decode_caller(struct wcbor_reader *rd, struct wire_caller *c, const char **why)
+{
+        uint64_t v[2], caps, privs;
+        size_t n, groups;
+        char *user = NULL;
+        int r;
+
+        if (wcbor_get_array(rd, 16, &n) < 0 || n != 7 || wcbor_get_uint(rd, &v[0]) < 0 ||
+            wcbor_get_uint(rd, &v[1]) < 0 || v[0] > UINT32_MAX || v[1] > UINT32_MAX ||
+            wcbor_get_array(rd, 64, &groups) < 0)
+                return fail(why, "malformed caller");
+        c->uid = (uint32_t) v[0];
+        c->gid = (uint32_t) v[1];
+        for (size_t i = 0; i < groups; i++) {
+                uint64_t g;
+
+                if (wcbor_get_uint(rd, &g) < 0 || g > UINT32_MAX)
+                        return fail(why, "malformed caller");
+                c->groups[i] = (uint32_t) g;
+        }
+        c->group_count = groups;
+        r = wcbor_get_text(rd, sizeof(c->user) - 1, &user);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || wcbor_get_uint(rd, &caps) < 0 || wcbor_get_uint(rd, &privs) < 0 ||
+            privs > UINT32_MAX || wcbor_get_bool(rd, &c->remote) < 0) {
+                owmi_free(user);
+                return fail(why, "malformed caller");
+        }
+        memcpy(c->user, user, strlen(user) + 1);
+        owmi_free(user);
+        c->capabilities = caps;
+        c->privileges = (uint32_t) privs;
+        return 0;
+}
+
+static int decode_request(struct wcbor_reader *rd, size_t count, struct wire_request *req,
                           const char **why)
 {
         uint64_t op;
@@ -283,6 +323,18 @@ int wire_client_message_decode(const void *data, size_t len, struct wire_client_
                 r = count == 2 && wcbor_get_uint(&rd, &ret->cancel_id) == 0 ? 0
                                                                            : fail(why, "malformed cancel");
                 break;
+        case WIRE_MSG_REQUEST_AS: {
+                size_t inner;
+                uint64_t inner_type;
+
+                r = count == 3 ? decode_caller(&rd, &ret->caller, why) : fail(why, "malformed message");
+                if (r >= 0 && (wcbor_get_array(&rd, 64, &inner) < 0 ||
+                               wcbor_get_uint(&rd, &inner_type) < 0 || inner_type != WIRE_MSG_REQUEST))
+                        r = fail(why, "malformed request");
+                if (r >= 0)
+                        r = decode_request(&rd, inner, &ret->request, why);
+                break;
+        }
         default:
                 r = fail(why, "unknown message type");
                 break;
@@ -338,16 +390,46 @@ int wire_cancel_encode(uint64_t id, struct strbuf *out)
         return finish(out, start, 0);
 }
 
+static int encode_request_body(const struct wire_request *req, struct strbuf *out);
+
 int wire_request_encode(const struct wire_request *req, struct strbuf *out)
 {
-        const char *args = args_of(req->op);
         size_t start = out->len;
+
+        wire_frame_begin(out);
+        return finish(out, start, encode_request_body(req, out));
+}
+
+int wire_request_as_encode(const struct wire_caller *c, const struct wire_request *req,
+                           struct strbuf *out)
+{
+        size_t start = out->len;
+
+        wire_frame_begin(out);
+        wcbor_put_array(out, 3);
+        wcbor_put_uint(out, WIRE_MSG_REQUEST_AS);
+        wcbor_put_array(out, 7);
+        wcbor_put_uint(out, c->uid);
+        wcbor_put_uint(out, c->gid);
+        wcbor_put_array(out, c->group_count);
+        for (size_t i = 0; i < c->group_count; i++)
+                wcbor_put_uint(out, c->groups[i]);
+        wcbor_put_text(out, c->user);
+        wcbor_put_uint(out, c->capabilities);
+        wcbor_put_uint(out, c->privileges);
+        wcbor_put_bool(out, c->remote);
+        return finish(out, start, encode_request_body(req, out));
+}
+
+/* The request's array, no frame. */
+static int encode_request_body(const struct wire_request *req, struct strbuf *out)
+{
+        const char *args = args_of(req->op);
         bool second_text = false;
         int r = 0;
 
         if (!args)
                 return -EINVAL;
-        wire_frame_begin(out);
         wcbor_put_array(out, 4 + strlen(args));
         wcbor_put_uint(out, WIRE_MSG_REQUEST);
         wcbor_put_uint(out, req->id);
@@ -412,5 +494,5 @@ int wire_request_encode(const struct wire_request *req, struct strbuf *out)
                 }
                 }
         }
-        return finish(out, start, r);
+        return r;
 }

@@ -46,10 +46,22 @@ struct wire_request {
         bool class_defs_only, keys_only, schema_only;
 };
 
+/* Who a request is for, as owmid tells a provider host. */
+struct wire_caller {
+        uint32_t uid, gid;
+        uint32_t groups[64];
+        size_t group_count;
+        char user[64];
+        uint64_t capabilities;
+        uint32_t privileges;
+        bool remote;
+};
+
 struct wire_client_message {
-        unsigned type;                  /* WIRE_MSG_HELLO, _REQUEST, _CANCEL */
+        unsigned type;                  /* WIRE_MSG_HELLO, _REQUEST, _CANCEL, _REQUEST_AS */
         struct wire_hello hello;
-        struct wire_request request;
+        struct wire_request request;    /* REQUEST and REQUEST_AS */
+        struct wire_caller caller;      /* REQUEST_AS */
         uint64_t cancel_id;
 };
 
@@ -66,5 +78,7 @@ void wire_hello_release(struct wire_hello *hello);
 int wire_hello_encode(const struct wire_hello *hello, struct strbuf *out);
 int wire_request_encode(const struct wire_request *req, struct strbuf *out);
 int wire_cancel_encode(uint64_t id, struct strbuf *out);
+int wire_request_as_encode(const struct wire_caller *caller, const struct wire_request *req,
+                           struct strbuf *out);
 
 #endif

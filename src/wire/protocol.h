@@ -31,6 +31,9 @@ enum wire_message {
         WIRE_MSG_HELLO = 1,      /* [1, version, client name, [privilege...], user / null, password / null] */
         WIRE_MSG_REQUEST = 2,    /* [2, id, op, namespace, args...] */
         WIRE_MSG_CANCEL = 3,     /* [3, id] */
+        /* owmid -> its provider hosts only (never accepted from a client):
+         * [4, [uid, gid, [group...], user, capabilities, privileges, remote], request] */
+        WIRE_MSG_REQUEST_AS = 4,
         /* server -> client */
         WIRE_MSG_WELCOME = 16,   /* [16, version, server name, user, uid] */
         WIRE_MSG_OBJECTS = 17,   /* [17, id, [object...]] */
