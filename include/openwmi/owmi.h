@@ -150,6 +150,28 @@ OWMI_EXTERN int owmi_watch_next(owmi_watch *watch, int timeout_ms, owmi_object *
                                 struct owmi_error *err);
 OWMI_EXTERN void owmi_watch_close(owmi_watch *watch);
 
+/* The asynchronous form: the operation runs on a thread of its own and
+ * the call returns at once.  cb gets each result on that thread; done
+ * (may be NULL) gets the final status there too.  Operations on one
+ * connection still take turns.  owmi_async_wait returns the final status,
+ * or 0x80041069 (WBEM_E_TIMED_OUT) when the operation is still running
+ * after timeout_ms (-1: wait for it); owmi_async_cancel stops it at its
+ * next result (its status is then 0x80041032, WBEM_E_CALL_CANCELLED);
+ * owmi_async_free cancels what still runs, waits, and frees. */
+typedef struct owmi_async owmi_async;
+typedef void (*owmi_done_cb)(int status, const struct owmi_error *err, void *userdata);
+
+OWMI_EXTERN int owmi_exec_query_async(owmi_connection *conn, const char *ns, const char *query,
+                                      owmi_object_cb cb, void *userdata, owmi_done_cb done,
+                                      void *done_userdata, owmi_async **ret);
+OWMI_EXTERN int owmi_enum_instances_async(owmi_connection *conn, const char *ns,
+                                          const char *class_name, bool deep, owmi_object_cb cb,
+                                          void *userdata, owmi_done_cb done, void *done_userdata,
+                                          owmi_async **ret);
+OWMI_EXTERN int owmi_async_wait(owmi_async *op, int timeout_ms, struct owmi_error *err);
+OWMI_EXTERN void owmi_async_cancel(owmi_async *op);
+OWMI_EXTERN void owmi_async_free(owmi_async *op);
+
 /* Objects. */
 OWMI_EXTERN void owmi_object_free(owmi_object *obj);
 OWMI_EXTERN owmi_object *owmi_object_clone(const owmi_object *obj);

@@ -256,7 +256,8 @@ static void watch_push(struct owmi_watch *w, struct cim_object *event)
 
 /* Read frames until one for request id arrives, routing the rest to the
  * watches.  On success *type and the reader (after the id) describe it;
- * the caller consumes it with consume_frame(c, *len). */
+ * the caller consumes it with consume_frame(c, *len).  With id 0 (no
+ * request: a watch waiting) -EAGAIN after each frame routed. */
 static int next_frame_for(owmi_connection *c, uint64_t id, uint64_t deadline, uint64_t *type,
                           struct wcbor_reader *rd, size_t *len, struct owmi_error *err)
 {
@@ -314,6 +315,9 @@ static int next_frame_for(owmi_connection *c, uint64_t id, uint64_t deadline, ui
                                 owmi_free(msg);
                         }
                         consume_frame(c, *len);
+                        /* a watch waiting for any of its frames looks again */
+                        if (id == 0)
+                                return -EAGAIN;
                 }
         }
 }
@@ -1250,6 +1254,10 @@ int owmi_watch_next(owmi_watch *w, int timeout_ms, owmi_object **ret, struct owm
                 }
                 /* an id of no request: every frame goes to its watch */
                 r = next_frame_for(c, 0, deadline, &type, &rd, &len, err);
+                if (r == -EAGAIN) {
+                        r = 0;
+                        continue;       /* routed to a watch: this one's queue may have it */
+                }
                 if (r == -ETIMEDOUT) {
                         r = owmi_error_set(err, OWMI_E_EVENT_TIMED_OUT, "no event within %d ms",
                                            timeout_ms);
