@@ -181,3 +181,35 @@ def test_query_on_several_hosts(remote, account):
     assert out.returncode == 0
     lines = out.stdout.splitlines()
     assert lines[0].startswith("Host,") and len(lines) == 3
+
+
+def test_client_certificate_logs_in_as_its_common_name(tmp_path, account):
+    """A certificate signed by tls_client_ca is a login without a password."""
+    import ssl
+    ca_key, ca_crt = tmp_path / "ca.key", tmp_path / "ca.crt"
+    key, csr, crt = tmp_path / "client.key", tmp_path / "client.csr", tmp_path / "client.crt"
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(ca_key), "-out", str(ca_crt), "-days", "1", "-subj", "/CN=Test CA")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={USER}")
+    run("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
+        "-CAcreateserial", "-out", str(crt), "-days", "1")
+    d = Remote(tmp_path, config=f"tls_client_ca = {ca_crt}\n")
+    try:
+        ctx = ssl.create_default_context(cafile=str(d.ca))
+        ctx.load_cert_chain(str(crt), str(key))
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(cbor_min.frame([1, 1, "t", [], None, None]))
+                welcome = read_frame(s)
+                assert welcome[0] == 16 and welcome[3] == USER
+        assert "logged in with a certificate" in d.log.read_text()
+        # without one (and without a password): refused
+        ctx = ssl.create_default_context(cafile=str(d.ca))
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(cbor_min.frame([1, 1, "t", [], None, None]))
+                assert goodbye_then_eof(s)[1] == 0x80041003
+    finally:
+        assert d.stop() == 0
