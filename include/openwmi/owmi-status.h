@@ -108,6 +108,8 @@ typedef enum owmi_status {
         OWMI_E_REGISTRATION_TOO_BROAD = 0x80042001u,
         OWMI_E_REGISTRATION_TOO_PRECISE = 0x80042002u,
         OWMI_E_EVENT_TIMED_OUT = 0x80043001u,      /* wbemErrTimedout: NextEvent's timeout */
+        /* COM's, for a moniker that does not parse */
+        OWMI_E_MONIKER_SYNTAX = 0x800401E4u,       /* MK_E_SYNTAX */
 } owmi_status;
 
 #define OWMI_ERROR_MESSAGE_MAX 512

@@ -70,6 +70,33 @@ OWMI_EXTERN bool owmi_connection_in_process(const owmi_connection *conn);
 /* The user the server knows this connection as. */
 OWMI_EXTERN const char *owmi_connection_user(const owmi_connection *conn);
 
+/* A WMI moniker ("winmgmts:{impersonationLevel=impersonate,(Shutdown)}!//server/root/cimv2:Win32_Process.Handle='1'"),
+ * as scripts and the Python module write them: keywords in any case, "/"
+ * or "\\" separators, an empty path after "!".  Errors:
+ * 0x800401E4 (MK_E_SYNTAX) with the column. */
+struct owmi_moniker {
+        char *server;                     /* NULL: this machine (also for "." ) */
+        char *namespace;                  /* NULL: the default, root/cimv2 */
+        char *object_path;                /* NULL: the moniker names a namespace */
+        char **privileges;                /* enabled: "Shutdown", ... */
+        size_t privilege_count;
+        char **disabled_privileges;       /* "!Name" */
+        size_t disabled_count;
+        int impersonation_level;          /* 0 unset, 1 anonymous .. 4 delegate */
+        int authentication_level;         /* -1 unset, 0 default .. 6 pktPrivacy */
+        char *authority;                  /* "ntlmdomain:D", "kerberos:p" */
+        char *locale;                     /* "ms_409" */
+};
+OWMI_EXTERN int owmi_moniker_parse(const char *text, struct owmi_moniker *ret,
+                                   struct owmi_error *err);
+OWMI_EXTERN void owmi_moniker_release(struct owmi_moniker *moniker);
+/* Connect as a moniker says (its server, privileges), base giving the rest
+ * (credentials, socket, CA; may be NULL).  *ret_parsed (may be NULL)
+ * receives the moniker, for its namespace and object path. */
+OWMI_EXTERN int owmi_connect_moniker(const char *moniker, const struct owmi_connect_options *base,
+                                     owmi_connection **ret, struct owmi_moniker *ret_parsed,
+                                     struct owmi_error *err);
+
 typedef int (*owmi_object_cb)(owmi_object *obj, void *userdata);
 typedef int (*owmi_name_cb)(const char *name, void *userdata);
 

@@ -112,6 +112,7 @@ static const struct status_info status_table[] = {
         { OWMI_E_REGISTRATION_TOO_PRECISE, "WBEMESS_E_REGISTRATION_TOO_PRECISE",
           "event query needs WITHIN for a class no provider raises events for", -EINVAL },
         { OWMI_E_EVENT_TIMED_OUT, "wbemErrTimedout", "no event within the timeout", -ETIMEDOUT },
+        { OWMI_E_MONIKER_SYNTAX, "MK_E_SYNTAX", "moniker syntax error", -EINVAL },
 };
 
 #undef S

@@ -266,6 +266,82 @@ static void test_choosing_the_object_manager(void **state)
         assert_int_equal(owmi_connect(&o, &c, &err), (int) OWMI_E_LOCAL_CREDENTIALS);
 }
 
+/* The monikers the Python module and scripts write (wmi-python-api.md 2.1). */
+static void test_monikers(void **state)
+{
+        struct owmi_moniker m;
+        struct owmi_error err = { 0 };
+        owmi_connection *c;
+
+        (void) state;
+        assert_int_equal(owmi_moniker_parse("winmgmts:", &m, &err), 0);
+        assert_null(m.server);
+        assert_null(m.namespace);
+        assert_null(m.object_path);
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:root/default", &m, &err), 0);
+        assert_string_equal(m.namespace, "root/default");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts://MachineB/", &m, &err), 0);
+        assert_string_equal(m.server, "MachineB");
+        assert_null(m.namespace);
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts://./", &m, &err), 0);
+        assert_null(m.server);
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:{(Security)}!", &m, &err), 0);
+        assert_int_equal(m.privilege_count, 1);
+        assert_string_equal(m.privileges[0], "Security");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("WinMgmts:{impersonationLevel=impersonate}!", &m, &err), 0);
+        assert_int_equal(m.impersonation_level, 3);
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:{authority=ntlmdomain:D,(security, !shutdown)}!"
+                                            "//srv/root/cimv2", &m, &err), 0);
+        assert_string_equal(m.authority, "ntlmdomain:D");
+        assert_string_equal(m.server, "srv");
+        assert_string_equal(m.namespace, "root/cimv2");
+        assert_int_equal(m.privilege_count, 1);
+        assert_int_equal(m.disabled_count, 1);
+        assert_string_equal(m.disabled_privileges[0], "shutdown");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:root/DEFAULT:StdRegProv", &m, &err), 0);
+        assert_string_equal(m.namespace, "root/DEFAULT");
+        assert_string_equal(m.object_path, "StdRegProv");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:\\\\.\\root\\cimv2:Win32_Process.Handle='1'", &m,
+                                            &err), 0);
+        assert_null(m.server);
+        assert_string_equal(m.namespace, "root/cimv2");
+        assert_string_equal(m.object_path, "Win32_Process.Handle='1'");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:Win32_LogicalDisk", &m, &err), 0);
+        assert_null(m.namespace);
+        assert_string_equal(m.object_path, "Win32_LogicalDisk");
+        owmi_moniker_release(&m);
+        assert_int_equal(owmi_moniker_parse("winmgmts:{impersonationLevel=impersonate,[locale=ms_409]}!", &m,
+                                            &err), (int) OWMI_E_MONIKER_SYNTAX);
+        assert_int_equal(owmi_moniker_parse("winmgmts:{impersonationLevel=sometimes}!", &m, &err),
+                         (int) OWMI_E_MONIKER_SYNTAX);
+        assert_non_null(strstr(err.message, "column 11"));
+        assert_int_equal(owmi_moniker_parse("winmgmts:{(Shutdown}!", &m, &err), (int) OWMI_E_MONIKER_SYNTAX);
+        assert_int_equal(owmi_moniker_parse("wmi:root", &m, &err), (int) OWMI_E_MONIKER_SYNTAX);
+        assert_int_equal(owmi_moniker_parse("winmgmts:{authority=kerberos:x}!root/cimv2", &m, &err),
+                         (int) OWMI_E_INVALID_PARAMETER);
+        /* connecting: the privileges go to the daemon, the namespace comes back */
+        {
+                struct owmi_connect_options base = { .mode = OWMI_MODE_DAEMON, .socket_path = socket_path };
+
+                assert_int_equal(owmi_connect_moniker("winmgmts:{(Shutdown)}!root/default", &base, &c, &m,
+                                                      &err), 0);
+                assert_string_equal(m.namespace, "root/default");
+                owmi_moniker_release(&m);
+                owmi_disconnect(c);
+                assert_int_equal(owmi_connect_moniker("winmgmts:{(NoSuchThing)}!", &base, &c, NULL, &err),
+                                 (int) OWMI_E_INVALID_PARAMETER);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -274,6 +350,7 @@ int main(void)
                 cmocka_unit_test(test_subscription),
                 cmocka_unit_test(test_async),
                 cmocka_unit_test(test_choosing_the_object_manager),
+                cmocka_unit_test(test_monikers),
         };
 
         return cmocka_run_group_tests(tests, start_daemon, stop_daemon);
