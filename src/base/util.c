@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/util.h"
@@ -186,4 +187,12 @@ size_t owmi_utf8_length(const char *s)
         for (; *s; s++)
                 n += ((unsigned char) *s & 0xc0) != 0x80; /* count lead bytes only */
         return n;
+}
+
+uint64_t owmi_monotonic_ms(void)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
 }

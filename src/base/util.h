@@ -41,4 +41,7 @@ size_t owmi_utf8_encode(uint32_t cp, char *buf);
 int owmi_utf16_to_utf8(const unsigned char *data, size_t len, bool big_endian,
                        char **ret, size_t *ret_len);
 
+/* Milliseconds on CLOCK_MONOTONIC: for deadlines and timeouts. */
+uint64_t owmi_monotonic_ms(void);
+
 #endif

@@ -90,14 +90,6 @@ static int status_of(int r, struct owmi_error *err)
 
 /* ---- frames --------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
-}
-
 static int mark_broken(owmi_connection *c, struct owmi_error *err, uint32_t code, const char *what,
                        const char *detail)
 {
@@ -183,7 +175,7 @@ static int read_frame(owmi_connection *c, uint64_t deadline, size_t *ret_len, st
                         ssize_t n;
 
                         if (deadline) {
-                                uint64_t now = now_ms();
+                                uint64_t now = owmi_monotonic_ms();
 
                                 if (now >= deadline)
                                         return -ETIMEDOUT;
@@ -594,7 +586,7 @@ static int hello(owmi_connection *c, const struct owmi_connect_options *o, struc
         strbuf_release(&sb);
         if (r < 0)
                 return r;
-        r = read_frame(c, now_ms() + 30000, &len, err);
+        r = read_frame(c, owmi_monotonic_ms() + 30000, &len, err);
         if (r == -ETIMEDOUT)
                 return owmi_error_set(err, OWMI_E_TRANSPORT_FAILURE, "the server did not answer");
         if (r < 0)
@@ -1221,7 +1213,7 @@ static struct cim_object *overflow_event(uint64_t dropped)
 int owmi_watch_next(owmi_watch *w, int timeout_ms, owmi_object **ret, struct owmi_error *err)
 {
         owmi_connection *c = w->conn;
-        uint64_t deadline = timeout_ms >= 0 ? now_ms() + (uint64_t) timeout_ms : 0;
+        uint64_t deadline = timeout_ms >= 0 ? owmi_monotonic_ms() + (uint64_t) timeout_ms : 0;
         int r = 0;
 
         *ret = NULL;

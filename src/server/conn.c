@@ -323,14 +323,6 @@ void request_finish(struct request *req)
         conn_unref(c);
 }
 
-static uint64_t monotonic_ms(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
-}
-
 static void send_done_error(struct conn *c, uint64_t id, uint32_t status, const char *msg)
 {
         struct strbuf sb;
@@ -383,7 +375,7 @@ static void start_request(struct conn *c, struct wire_request *wr)
         req->wr = *wr;
         memset(wr, 0, sizeof(*wr));
         if (c->srv->cfg->request_timeout && req->wr.op != WIRE_OP_SUBSCRIBE)
-                req->deadline_ms = monotonic_ms() + (uint64_t) c->srv->cfg->request_timeout * 1000;
+                req->deadline_ms = owmi_monotonic_ms() + (uint64_t) c->srv->cfg->request_timeout * 1000;
         pthread_mutex_lock(&c->lock);
         req->next = c->requests;
         c->requests = req;

@@ -63,14 +63,6 @@ struct hosting {
         size_t count;
 };
 
-static uint64_t now_ms(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
-}
-
 int hosting_new(const struct server_config *cfg, struct hosting **ret)
 {
         struct hosting *hg = owmi_calloc(1, sizeof(*hg));
@@ -253,7 +245,7 @@ static int write_all(int fd, const void *data, size_t len, uint64_t deadline)
 
         while (off < len) {
                 struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-                uint64_t now = now_ms();
+                uint64_t now = owmi_monotonic_ms();
                 ssize_t n;
 
                 if (now >= deadline)
@@ -303,7 +295,7 @@ static int read_reply(struct provider_host *ph, uint64_t deadline, size_t *ret_l
                 }
                 {
                         struct pollfd pfd = { .fd = ph->fd, .events = POLLIN };
-                        uint64_t now = now_ms();
+                        uint64_t now = owmi_monotonic_ms();
                         ssize_t n;
 
                         if (now >= deadline)
@@ -378,13 +370,13 @@ static int forward(struct hosting *hg, const char *provider, const struct cimom_
                 return owmi_error_set(err, OWMI_E_PROVIDER_FAILURE, "too many provider hosts");
         to_wire_caller(caller, &wc);
         pthread_mutex_lock(&ph->lock);
-        deadline = now_ms() + (uint64_t) (hg->timeout_s ? hg->timeout_s : 86400) * 1000;
+        deadline = owmi_monotonic_ms() + (uint64_t) (hg->timeout_s ? hg->timeout_s : 86400) * 1000;
         wr->id = ++ph->next_id;
         r = ph->pid ? 0 : host_start(hg, ph, err);
         if (r >= 0 && wire_request_as_encode(&wc, wr, &sb) < 0)
                 r = owmi_error_set(err, OWMI_E_INVALID_PARAMETER, "the request cannot be sent");
         if (r >= 0 && write_all(ph->fd, sb.buf, sb.len, deadline) < 0)
-                r = host_failed(hg, ph, now_ms() >= deadline, err);
+                r = host_failed(hg, ph, owmi_monotonic_ms() >= deadline, err);
         while (r >= 0) {
                 struct wcbor_reader rd;
                 uint64_t type, id, status;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/util.h"
 #include "server/conn.h"
 #include "wire/object.h"
 #include "wire/protocol.h"
@@ -29,14 +30,6 @@ struct reply {
         bool gone;                       /* the connection closed */
         int encode_error;
 };
-
-static uint64_t monotonic_ms(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
-}
 
 static void chunk_begin(struct reply *rp)
 {
@@ -95,7 +88,7 @@ static int reply_should_stop(struct reply *rp)
 {
         if (atomic_load(&rp->req->cancelled) || rp->gone)
                 return 1;
-        if (rp->req->deadline_ms && monotonic_ms() > rp->req->deadline_ms) {
+        if (rp->req->deadline_ms && owmi_monotonic_ms() > rp->req->deadline_ms) {
                 rp->timed_out = true;
                 return 1;
         }
