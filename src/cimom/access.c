@@ -599,3 +599,34 @@ out:
         cim_object_free(out);
         return r;
 }
+
+/* ---- permanent subscriptions' creators ------------------------------------------- */
+
+bool cimom_is_subscription_object(const struct cim_object *obj)
+{
+        return cim_object_is_a(obj, "__EventFilter") || cim_object_is_a(obj, "__EventConsumer") ||
+               cim_object_is_a(obj, "__FilterToConsumerBinding");
+}
+
+int cimom_stamp_creator(const struct cimom_caller *caller, struct cim_object *inst)
+{
+        struct sec_sid sid;
+        uint8_t bytes[68];
+        size_t len;
+        struct cim_value array, item;
+        int r = 0;
+
+        if (!cimom_is_subscription_object(inst) || !cim_object_find_property(inst, "CreatorSID"))
+                return 0;
+        sec_sid_unix_user(caller->uid, &sid);
+        len = sec_sid_to_bytes(&sid, bytes);
+        cim_value_init_array(&array, CIM_TYPE_UINT8);
+        for (size_t i = 0; r >= 0 && i < len; i++) {
+                cim_value_set_uint(&item, CIM_TYPE_UINT8, bytes[i]);
+                r = cim_value_array_append(&array, &item);
+        }
+        if (r >= 0)
+                r = cim_object_set_value(inst, "CreatorSID", &array, NULL);
+        cim_value_release(&array);
+        return r;
+}

@@ -487,6 +487,12 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
         r = cimom_repo_borrow(h->cimom, &repo, err);
         if (r < 0)
                 return r;
+        if (cimom_is_subscription_object(inst) && !properties) {
+                /* the creator is who puts it, whatever the client sent */
+                merged = cim_object_clone(inst);
+                if (!merged || cimom_stamp_creator(&h->caller, merged) < 0)
+                        r = owmi_error_set(err, OWMI_E_OUT_OF_MEMORY, "out of memory");
+        }
         if (properties) {
                 r = merge_properties(h, repo, inst, properties, property_count, &merged, err);
                 flags |= CIMOM_UPDATE_ONLY;
@@ -516,6 +522,8 @@ int cimom_put_instance(struct cimom_ns *h, const struct cim_object *inst, unsign
                 cim_object_free(cls);
         }
         cimom_repo_return(h->cimom, repo);
+        if (r >= 0 && cimom_is_subscription_object(inst))
+                atomic_fetch_add(&h->cimom->subscription_generation, 1);
         if (after)
                 cimom_events_instance_changed(h, before, after);
         cim_object_free(before);
@@ -566,6 +574,8 @@ int cimom_delete_instance(struct cimom_ns *h, const char *path_text, struct owmi
                                 before = NULL;
                         r = repo_instance_delete(repo, h->ns, &path, err);
                 }
+                if (r >= 0 && cim_object_is_a(cls, "__IndicationRelated"))
+                        atomic_fetch_add(&h->cimom->subscription_generation, 1);
                 cim_object_free(cls);
                 cimom_repo_return(h->cimom, repo);
                 if (r >= 0 && before)
@@ -797,12 +807,23 @@ int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_err
         return r;
 }
 
+static int stamp_instance(struct cim_object *inst, void *userdata)
+{
+        return cimom_stamp_creator(userdata, inst) < 0 ? 1 : 0;
+}
+
+uint64_t cimom_subscription_generation(struct cimom *cimom)
+{
+        return atomic_load(&cimom->subscription_generation);
+}
+
 int cimom_compile_mof(struct cimom_ns *h, const char *name, const char *text, size_t len,
                       bool check_only, repo_name_cb diag, void *userdata, char **ret_summary,
                       struct owmi_error *err)
 {
         struct mof_options opts = { .namespace = h->ns, .check_only = check_only,
-                                    .disable_includes = true };
+                                    .disable_includes = true, .prepare_instance = stamp_instance,
+                                    .prepare_userdata = (void *) &h->caller };
         struct mof_diag_list diags = { 0 };
         struct mof_stats stats = { 0 };
         struct strbuf sb = STRBUF_INIT;
@@ -826,6 +847,8 @@ int cimom_compile_mof(struct cimom_ns *h, const char *name, const char *text, si
                 return r;
         r = mof_compile_buffer(repo, name, text, len, &opts, &diags, &stats);
         cimom_repo_return(h->cimom, repo);
+        if (r == 0 && !check_only && stats.instances)
+                atomic_fetch_add(&h->cimom->subscription_generation, 1);
         for (size_t i = 0; i < diags.count && diag; i++) {
                 strbuf_reset(&sb);
                 mof_diag_format(&diags.items[i], &sb);

@@ -195,6 +195,12 @@ struct cimom_provider_proxy {
 void cimom_set_provider_proxy(struct cimom *cimom, const struct cimom_provider_proxy *proxy,
                               void *userdata);
 
+/* Counts every change to a permanent subscription's objects
+ * (__EventFilter, __EventConsumer, __FilterToConsumerBinding) made through
+ * the object manager or a MOF compile through it: whoever runs them looks
+ * again when it moves. */
+uint64_t cimom_subscription_generation(struct cimom *cimom);
+
 /* Compile MOF text into this namespace (it may switch namespace with
  * #pragma namespace, so this needs Full Write on root as well as here);
  * #pragma include is refused: the text is a client's, and the files are

@@ -34,6 +34,7 @@ struct cimom {
         struct timer_service *timers;        /* while anyone listens (timers.c) */
         atomic_uint_fast64_t security_generation; /* bumped when a descriptor changes */
         const struct cimom_provider_proxy *proxy;  /* providers hosted elsewhere */
+        atomic_uint_fast64_t subscription_generation; /* filters, consumers, bindings changed */
         void *proxy_data;
 };
 
@@ -54,6 +55,13 @@ struct cim_method;
 int cimom_security_method(struct cimom_ns *h, const struct cim_method *m,
                           const struct cim_object *in, struct cim_object **ret_out,
                           struct owmi_error *err);
+/* Permanent subscriptions (access.c): an instance of __EventFilter,
+ * __EventConsumer or __FilterToConsumerBinding gets its creator's SID in
+ * CreatorSID, as WMI sets it (whatever the client sent); and any change to
+ * them is counted. */
+int cimom_stamp_creator(const struct cimom_caller *caller, struct cim_object *inst);
+bool cimom_is_subscription_object(const struct cim_object *obj);
+
 /* An instance of __PARAMETERS shaped like the method's out side (provider.c). */
 struct cim_object *cimom_out_parameters(const struct cim_method *m);
 

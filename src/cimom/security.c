@@ -68,6 +68,8 @@ uint32_t security_right_lookup(const char *name)
 
 /* ---- SIDs ------------------------------------------------------------------ */
 
+static bool sid_is_unix(const struct sec_sid *sid, uint32_t kind);
+
 void sec_sid_unix_user(uid_t uid, struct sec_sid *ret)
 {
         *ret = (struct sec_sid) { .sub_count = 2, .authority = 22, .sub = { 1, (uint32_t) uid } };
@@ -81,6 +83,47 @@ void sec_sid_unix_group(gid_t gid, struct sec_sid *ret)
 void sec_sid_everyone(struct sec_sid *ret)
 {
         *ret = (struct sec_sid) { .sub_count = 1, .authority = 1, .sub = { 0 } };
+}
+
+size_t sec_sid_to_bytes(const struct sec_sid *sid, uint8_t buf[68])
+{
+        buf[0] = 1;
+        buf[1] = sid->sub_count;
+        for (int i = 0; i < 6; i++)
+                buf[2 + i] = (uint8_t) (sid->authority >> (8 * (5 - i)));
+        for (uint8_t i = 0; i < sid->sub_count; i++) {
+                uint32_t v = sid->sub[i];
+
+                buf[8 + 4 * i] = (uint8_t) v;
+                buf[9 + 4 * i] = (uint8_t) (v >> 8);
+                buf[10 + 4 * i] = (uint8_t) (v >> 16);
+                buf[11 + 4 * i] = (uint8_t) (v >> 24);
+        }
+        return 8 + 4 * (size_t) sid->sub_count;
+}
+
+int sec_sid_from_bytes(const uint8_t *data, size_t len, struct sec_sid *ret)
+{
+        struct sec_sid sid = { 0 };
+
+        if (len < 8 || data[0] != 1 || data[1] > SEC_SID_MAX_SUB || len != 8 + 4 * (size_t) data[1])
+                return -EINVAL;
+        sid.sub_count = data[1];
+        for (int i = 0; i < 6; i++)
+                sid.authority = sid.authority << 8 | data[2 + i];
+        for (uint8_t i = 0; i < sid.sub_count; i++)
+                sid.sub[i] = (uint32_t) data[8 + 4 * i] | (uint32_t) data[9 + 4 * i] << 8 |
+                             (uint32_t) data[10 + 4 * i] << 16 | (uint32_t) data[11 + 4 * i] << 24;
+        *ret = sid;
+        return 0;
+}
+
+int sec_sid_unix_uid(const struct sec_sid *sid, uid_t *ret)
+{
+        if (!sid_is_unix(sid, 1))
+                return -ENOENT;
+        *ret = (uid_t) sid->sub[1];
+        return 0;
 }
 
 bool sec_sid_equal(const struct sec_sid *a, const struct sec_sid *b)

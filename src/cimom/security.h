@@ -84,6 +84,11 @@ void sec_sid_format(const struct sec_sid *sid, char *buf, size_t size);
 int sec_sid_parse(const char *text, struct sec_sid *ret);
 bool sec_sid_equal(const struct sec_sid *a, const struct sec_sid *b);
 void sec_sid_unix_user(uid_t uid, struct sec_sid *ret);
+/* A SID's binary form (at most 68 bytes): its length; and back (strict). */
+size_t sec_sid_to_bytes(const struct sec_sid *sid, uint8_t buf[68]);
+int sec_sid_from_bytes(const uint8_t *data, size_t len, struct sec_sid *ret);
+/* The uid of a Unix user's SID (S-1-22-1-uid): 0 and *ret, or -ENOENT. */
+int sec_sid_unix_uid(const struct sec_sid *sid, uid_t *ret);
 void sec_sid_unix_group(gid_t gid, struct sec_sid *ret);
 void sec_sid_everyone(struct sec_sid *ret);
 

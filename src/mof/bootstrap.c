@@ -84,6 +84,8 @@ int mof_bootstrap(struct repo *repo, struct owmi_error *err)
         if (r >= 0)
                 r = compile_schema(repo, "root/WMI", "wmi.mof", err);
         if (r >= 0)
+                r = compile_schema(repo, "root/subscription", "subscription.mof", err);
+        if (r >= 0)
                 r = compile_cimv2(repo, err);
         if (r < 0)
                 goto fail;

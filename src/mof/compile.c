@@ -982,6 +982,11 @@ static int store_instance(struct compiler *c, struct mof_decl *d)
 
         if (r < 0)
                 return r;
+        if (c->unit.opts->prepare_instance &&
+            c->unit.opts->prepare_instance(inst, c->unit.opts->prepare_userdata) != 0) {
+                owmi_error_set(&err, OWMI_E_ACCESS_DENIED, "instance refused");
+                return report_repo_error(c, &d->pos, -EACCES, &err);
+        }
         /* an instance of __NAMESPACE creates the namespace (the repository
          * does it, with its checks on the name) */
         r = repo_instance_put(c->repo, d->namespace, inst, REPO_PUT_CREATE_OR_UPDATE, &err);

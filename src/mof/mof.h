@@ -61,6 +61,10 @@ struct mof_options {
         unsigned class_flags;             /* enum mof_class_flags in force at the start */
         bool disable_includes;            /* #pragma include is an error (untrusted text) */
         unsigned max_errors;              /* stop after this many errors (0 = 100) */
+        /* called with each instance before it is stored (may change it);
+         * non-zero refuses it */
+        int (*prepare_instance)(struct cim_object *inst, void *userdata);
+        void *prepare_userdata;
 };
 
 struct mof_stats {

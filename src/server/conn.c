@@ -33,6 +33,7 @@
 #include "server/auth.h"
 #include "server/conn.h"
 #include "server/hosting.h"
+#include "server/permanent.h"
 #include "server/tls.h"
 #include "wire/cbor.h"
 #include "wire/protocol.h"
@@ -972,6 +973,7 @@ int server_run(struct server_config *cfg, const char *config_path)
         struct signal_ctx sctx = { .srv = &srv, .config_path = config_path };
         struct evconnlistener *local = NULL, *tls = NULL, *plain = NULL;
         struct hosting *hosting = NULL;
+        struct permanent *permanent = NULL;
         struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
         struct owmi_error err;
         bool own_socket = false;
@@ -1000,6 +1002,10 @@ int server_run(struct server_config *cfg, const char *config_path)
                 server_log(SERVER_LOG_NOTICE, "providers in host processes: %s", cfg->isolated_providers);
         }
         r = pool_new(cfg->workers ? cfg->workers : default_workers(), &srv.pool);
+        if (r < 0)
+                goto out;
+        /* the bindings that run without a client, from the repository */
+        r = permanent_start(srv.cimom, &permanent);
         if (r < 0)
                 goto out;
         /* signals first, the local socket last: its appearance says ready */
@@ -1078,6 +1084,7 @@ out:
                 event_free(ev_hup);
         if (own_socket)
                 unlink(cfg->socket_path);
+        permanent_stop(permanent);
         /* no request runs any more: the hosts can go */
         hosting_free(hosting);
         cimom_free(srv.cimom);
