@@ -61,6 +61,7 @@ echo "== integration (daemon, sanitizers)"
 OWMI_BUILD=build-sanitize /usr/bin/python3 -m pytest -q -p no:cacheprovider \
         test/integration/test_daemon.py test/integration/test_security.py \
         test/integration/test_remote.py test/integration/test_isolation.py \
+        test/integration/test_permanent.py \
         >"$log/pytest-sanitize.txt" 2>&1 || status=1
 cat "$log/pytest-sanitize.txt"
 san_count() {

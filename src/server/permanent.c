@@ -534,8 +534,8 @@ static void *manager_main(void *arg)
                 uint64_t generation = cimom_subscription_generation(p->cimom);
                 struct timespec t;
 
-                if (generation != p->seen_generation || !p->seen_generation) {
-                        p->seen_generation = generation ? generation : 1;
+                if (generation != p->seen_generation) {
+                        p->seen_generation = generation;
                         pthread_mutex_unlock(&p->lock);
                         reconcile(p);
                         pthread_mutex_lock(&p->lock);
@@ -567,6 +567,7 @@ int permanent_start(struct cimom *cimom, struct permanent **ret)
         if (!p)
                 return -ENOMEM;
         p->cimom = cimom;
+        p->seen_generation = UINT64_MAX;        /* the first look is at start */
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->wake, NULL);
         if (pthread_create(&p->manager, NULL, manager_main, p) != 0) {
