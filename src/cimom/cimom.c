@@ -786,6 +786,8 @@ int cimom_create_namespace(struct cimom_ns *h, const char *name, struct owmi_err
                 return r;
         r = repo_namespace_create(repo, full, err);
         cimom_repo_return(h->cimom, repo);
+        if (r >= 0)
+                cimom_events_namespace_changed(h, name, true);
         return r;
 }
 
@@ -804,6 +806,8 @@ int cimom_delete_namespace(struct cimom_ns *h, const char *name, struct owmi_err
                 return r;
         r = repo_namespace_delete(repo, full, err);
         cimom_repo_return(h->cimom, repo);
+        if (r >= 0)
+                cimom_events_namespace_changed(h, name, false);
         return r;
 }
 

@@ -45,6 +45,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -69,6 +70,10 @@ enum {
         KIND_CLASS_CREATION = 1 << 3,
         KIND_CLASS_DELETION = 1 << 4,
         KIND_CLASS_MODIFICATION = 1 << 5,
+        /* namespace events: the object manager's own namespace writes */
+        KIND_NS_CREATION = 1 << 6,
+        KIND_NS_DELETION = 1 << 7,
+        KIND_NS_MODIFICATION = 1 << 8,
 };
 
 static const char *const kind_class[] = {
@@ -78,6 +83,9 @@ static const char *const kind_class[] = {
         [KIND_CLASS_CREATION] = "__ClassCreationEvent",
         [KIND_CLASS_DELETION] = "__ClassDeletionEvent",
         [KIND_CLASS_MODIFICATION] = "__ClassModificationEvent",
+        [KIND_NS_CREATION] = "__NamespaceCreationEvent",
+        [KIND_NS_DELETION] = "__NamespaceDeletionEvent",
+        [KIND_NS_MODIFICATION] = "__NamespaceModificationEvent",
 };
 
 struct poller;
@@ -539,14 +547,17 @@ static struct cim_object *change_event(struct cimom_ns *h, unsigned kind,
                                        const struct cim_object *target,
                                        const struct cim_object *previous, uint64_t when)
 {
-        bool of_class = kind >= KIND_CLASS_CREATION;
+        const char *what = kind >= KIND_NS_CREATION ? "Namespace" :
+                           kind >= KIND_CLASS_CREATION ? "Class" : "Instance";
         struct cim_object *event = NULL;
+        char target_name[32], previous_name[32];
 
+        snprintf(target_name, sizeof(target_name), "Target%s", what);
+        snprintf(previous_name, sizeof(previous_name), "Previous%s", what);
         if (cimom_spawn_instance(h, kind_class[kind], &event, NULL) < 0 ||
             set_uint64(event, "TIME_CREATED", when, NULL) < 0 ||
-            set_object(event, of_class ? "TargetClass" : "TargetInstance", target, NULL) < 0 ||
-            (previous && set_object(event, of_class ? "PreviousClass" : "PreviousInstance",
-                                    previous, NULL) < 0)) {
+            set_object(event, target_name, target, NULL) < 0 ||
+            (previous && set_object(event, previous_name, previous, NULL) < 0)) {
                 syslog(LOG_ERR, "cannot make a %s of %s: event lost", kind_class[kind],
                        target->class_name);
                 return cim_object_free(event);
@@ -820,6 +831,25 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
                 tell_watchers(h, kind, target, event);
 }
 
+void cimom_events_namespace_changed(struct cimom_ns *h, const char *child, bool created)
+{
+        struct cim_object *ns = NULL, *event;
+        struct cim_value name;
+        unsigned kind = created ? KIND_NS_CREATION : KIND_NS_DELETION;
+
+        /* the child as its parent's __NAMESPACE instance, Name its last part */
+        if (cimom_spawn_instance(h, "__NAMESPACE", &ns, NULL) < 0)
+                return;
+        if (cim_value_set_string(&name, CIM_TYPE_STRING, child) == 0) {
+                cim_object_set_value(ns, "Name", &name, NULL);
+                cim_value_release(&name);
+        }
+        event = change_event(h, kind, ns, NULL, cimom_filetime_now());
+        if (event)
+                tell_watchers(h, kind, NULL, event);
+        cim_object_free(ns);
+}
+
 void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *before,
                                 const struct cim_object *after)
 {
@@ -836,11 +866,15 @@ void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *bef
                 tell_watchers(h, kind, NULL, event);
 }
 
+/* Class and namespace events: what the object manager's own schema and
+ * namespace writes raise. */
 static unsigned class_event_kinds(const char *name)
 {
         if (!owmi_strcasecmp(name, "__ClassOperationEvent"))
                 return KIND_CLASS_CREATION | KIND_CLASS_DELETION | KIND_CLASS_MODIFICATION;
-        for (unsigned k = KIND_CLASS_CREATION; k <= KIND_CLASS_MODIFICATION; k <<= 1)
+        if (!owmi_strcasecmp(name, "__NamespaceOperationEvent"))
+                return KIND_NS_CREATION | KIND_NS_DELETION | KIND_NS_MODIFICATION;
+        for (unsigned k = KIND_CLASS_CREATION; k <= KIND_NS_MODIFICATION; k <<= 1)
                 if (!owmi_strcasecmp(name, kind_class[k]))
                         return k;
         return 0;

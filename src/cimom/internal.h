@@ -115,6 +115,8 @@ void cimom_events_instance_changed(struct cimom_ns *h, const struct cim_object *
 /* The same for a class the object manager wrote or deleted. */
 void cimom_events_class_changed(struct cimom_ns *h, const struct cim_object *before,
                                 const struct cim_object *after);
+/* And for a namespace made or removed below h (child: its last part). */
+void cimom_events_namespace_changed(struct cimom_ns *h, const char *child, bool created);
 
 /* An event for a subscription: its WHERE decides (events.c).  Takes event. */
 void cimom_events_offer(struct cimom_events *ev, struct cim_object *event);

@@ -512,6 +512,39 @@ static void test_class_events(void **state)
         cimom_events_close(ev);
 }
 
+/* Namespaces made and removed below the subscriber's namespace. */
+static void test_namespace_events(void **state)
+{
+        struct cimom_events *ev = subscribe("SELECT * FROM __NamespaceOperationEvent", 0);
+        struct cimom_events *created = subscribe("SELECT * FROM __NamespaceCreationEvent "
+                                                 "WHERE TargetNamespace.Name = 'Test_Ns'", 0);
+        struct cim_object *event = NULL;
+        struct owmi_error err = { 0 };
+        const struct cim_property *name;
+
+        (void) state;
+        assert_int_equal(cimom_create_namespace(ns, "Test_Ns", &err), 0);
+        assert_int_equal(cimom_create_namespace(ns, "Test_Other", &err), 0);
+        assert_int_equal(cimom_delete_namespace(ns, "Test_Ns", &err), 0);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__NamespaceCreationEvent");
+        name = cim_object_find_property(embedded(event, "TargetNamespace"), "Name");
+        assert_string_equal(name->value.v.string, "Test_Ns");
+        cim_object_free(event);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        cim_object_free(event);
+        assert_int_equal(cimom_events_next(ev, 0, &event, &err), 0);
+        assert_string_equal(event->class_name, "__NamespaceDeletionEvent");
+        cim_object_free(event);
+        /* the WHERE on the embedded namespace: one of the two creations */
+        assert_int_equal(cimom_events_next(created, 0, &event, &err), 0);
+        cim_object_free(event);
+        assert_int_equal(cimom_events_next(created, 0, &event, &err), (int) -ETIMEDOUT);
+        assert_int_equal(cimom_delete_namespace(ns, "Test_Other", &err), 0);
+        cimom_events_close(created);
+        cimom_events_close(ev);
+}
+
 static void test_refused(void **state)
 {
         static const struct {
@@ -605,6 +638,7 @@ int main(void)
                 cmocka_unit_test(test_timers),
                 cmocka_unit_test(test_absolute_timer),
                 cmocka_unit_test(test_class_events),
+                cmocka_unit_test(test_namespace_events),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_overflow),
                 cmocka_unit_test(test_cancel),
