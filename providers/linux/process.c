@@ -1820,6 +1820,11 @@ static void trace_rescan(void)
                                 slot->pending = false;
                                 trace.pending--;
                         }
+                        /* remembered, so its end is told with its parent and
+                         * name too (a slot still waiting for another process
+                         * keeps that one) */
+                        if (!slot->pending)
+                                *slot = e;
                         trace_raise_instance(true, &e, -1);
                 } else {
                         if (slot->pid == pid) {
