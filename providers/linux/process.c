@@ -1810,6 +1810,7 @@ static void trace_rescan(void)
 
                 if (is == was)
                         continue;
+                memset(&e, 0, sizeof(e));
                 if (is) {
                         if (!trace_describe(pid, &e)) {
                                 memset(&e, 0, sizeof(e));

@@ -1276,6 +1276,40 @@ static void test_process_events_after_loss(void **state)
         assert_int_equal(count, N);
 }
 
+/* What Linux does not tell (a process's priority changed) is polled at
+ * the WITHIN interval: a modification with the instance before. */
+static void test_process_modification(void **state)
+{
+        static const char *const argv[] = { "sleep", "30", NULL };
+        struct cimom_events *modified = NULL;
+        struct owmi_error err = { 0 };
+        struct cim_object *event = NULL;
+        const struct cim_object *now, *before;
+        char query[256];
+        pid_t pid;
+        int r;
+
+        (void) state;
+        pid = start_child(argv, "sleep");
+        snprintf(query, sizeof(query), "SELECT * FROM __InstanceModificationEvent WITHIN 0.2 WHERE "
+                 "TargetInstance ISA 'Win32_Process' AND TargetInstance.ProcessId = %d AND "
+                 "TargetInstance.Priority <> PreviousInstance.Priority", (int) pid);
+        assert_int_equal(cimom_exec_notification_query(ns, "WQL", query, NULL, &modified, &err), 0);
+        usleep(500000);         /* the poller has its first picture */
+        assert_int_equal(setpriority(PRIO_PROCESS, (id_t) pid, 10), 0);
+        r = cimom_events_next(modified, 5000, &event, &err);
+        if (r < 0)
+                fail_msg("no modification: %s", err.message);
+        now = cim_object_find_property(event, "TargetInstance")->value.v.object;
+        before = cim_object_find_property(event, "PreviousInstance")->value.v.object;
+        assert_int_equal(uint_prop(now, "ProcessId"), (uint64_t) pid);
+        assert_true(uint_prop(now, "Priority") < uint_prop(before, "Priority"));
+        cim_object_free(event);
+        cimom_events_close(modified);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1291,6 +1325,7 @@ int main(void)
                 cmocka_unit_test(test_trace_events),
                 cmocka_unit_test(test_process_instance_events),
                 cmocka_unit_test(test_process_events_after_loss),
+                cmocka_unit_test(test_process_modification),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
