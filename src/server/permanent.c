@@ -38,6 +38,7 @@ struct binding {
         char *key;                       /* namespace | binding path */
         char *fingerprint;               /* MOF of binding, filter, consumer: a change restarts it */
         char *ns;
+        struct cim_object *filter;       /* until it starts */
         struct cim_object *consumer;
         struct cimom_caller consumer_caller;
         struct cimom_events *events;
@@ -361,6 +362,7 @@ static struct binding *binding_free(struct binding *b)
                 pthread_join(b->thread, NULL);
         }
         cimom_events_close(b->events);
+        cim_object_free(b->filter);
         cim_object_free(b->consumer);
         owmi_free(b->key);
         owmi_free(b->fingerprint);
@@ -422,30 +424,8 @@ static int found_binding(struct cim_object *binding, void *userdata)
         b->fingerprint = strbuf_detach(&fingerprint);
         b->ns = owmi_strdup(s->ns);
         b->consumer = consumer;
-        consumer = NULL;
-        /* the filter's query runs as the filter's creator; its namespace
-         * may be another (EventNamespace) */
-        {
-                struct cimom_caller filter_caller;
-                const char *query = text_prop(filter, "Query");
-                const char *language = text_prop(filter, "QueryLanguage");
-                const char *event_ns = text_prop(filter, "EventNamespace");
-                struct cimom_ns *h = NULL;
-                int r = creator_of(filter, &filter_caller);
-
-                if (r >= 0)
-                        r = creator_of(b->consumer, &b->consumer_caller);
-                if (r >= 0)
-                        r = cimom_open_namespace(s->p->cimom, event_ns && *event_ns ? event_ns : s->ns,
-                                                 &filter_caller, &h, &err);
-                if (r >= 0)
-                        r = cimom_exec_notification_query(h, language ? language : "WQL", query, NULL,
-                                                          &b->events, &err);
-                cimom_ns_close(h);
-                if (r < 0)
-                        server_log(SERVER_LOG_WARNING, "binding %s is not running: %s", b->key,
-                                   err.code ? err.message : "its creator is unknown here");
-        }
+        b->filter = filter;
+        consumer = filter = NULL;
         b->next = s->w->list;
         s->w->list = b;
         s->w->count++;
@@ -482,6 +462,39 @@ static int scan_namespace(const char *ns, void *userdata)
         return 0;
 }
 
+/* The filter's query, as the filter's creator, in its EventNamespace (or
+ * the binding's namespace); the consumer's creator acts. */
+static void binding_begin(struct permanent *p, struct binding *b)
+{
+        struct cimom_caller filter_caller;
+        struct owmi_error err = { 0 };
+        const char *query = text_prop(b->filter, "Query");
+        const char *language = text_prop(b->filter, "QueryLanguage");
+        const char *event_ns = text_prop(b->filter, "EventNamespace");
+        struct cimom_ns *h = NULL;
+        int r = creator_of(b->filter, &filter_caller);
+
+        if (r >= 0)
+                r = creator_of(b->consumer, &b->consumer_caller);
+        if (r >= 0)
+                r = cimom_open_namespace(p->cimom, event_ns && *event_ns ? event_ns : b->ns,
+                                         &filter_caller, &h, &err);
+        if (r >= 0)
+                r = cimom_exec_notification_query(h, language ? language : "WQL", query, NULL,
+                                                  &b->events, &err);
+        cimom_ns_close(h);
+        if (r < 0) {
+                server_log(SERVER_LOG_WARNING, "binding %s is not running: %s", b->key,
+                           err.code ? err.message : "its creator is unknown here");
+                return;
+        }
+        if (pthread_create(&b->thread, NULL, binding_main, b) == 0) {
+                b->running = true;
+                server_log(SERVER_LOG_NOTICE, "permanent subscription %s running (as %s)", b->key,
+                           b->consumer_caller.user);
+        }
+}
+
 /* Keep what runs and did not change, start what is new, stop the rest. */
 static void reconcile(struct permanent *p)
 {
@@ -507,11 +520,7 @@ static void reconcile(struct permanent *p)
                         binding_free(b);
                         continue;
                 }
-                if (b->events && pthread_create(&b->thread, NULL, binding_main, b) == 0) {
-                        b->running = true;
-                        server_log(SERVER_LOG_NOTICE, "permanent subscription %s running (as %s)", b->key,
-                                   b->consumer_caller.user);
-                }
+                binding_begin(p, b);
                 b->next = keep;
                 keep = b;
         }
