@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config python3 libsqlite3-dev libcmocka-dev
 clang libclang-rt-14-dev llvm sqlite3 python3-pytest libsystemd-dev dbus-daemon
-systemd-journal-remote libcbor-dev libevent-dev libssl-dev libpam0g-dev"
+systemd-journal-remote libcbor-dev libevent-dev libssl-dev libpam0g-dev openssl"
 
 missing=""
 for p in $packages; do
