@@ -626,7 +626,8 @@ static void test_where_pid(void **state)
 /* Arguments with blanks come back quoted, as Windows shows them. */
 static void test_command_line_quoting(void **state)
 {
-        const char *argv[] = { "sh", "-c", "sleep 30", "an \"arg\"", "", NULL };
+        /* not a lone command: dash would exec it and stop being sh */
+        const char *argv[] = { "sh", "-c", "sleep 30; :", "an \"arg\"", "", NULL };
         pid_t pid = start_child(argv, "sh");
         char path[64];
         struct cim_object *obj = NULL;
@@ -637,7 +638,7 @@ static void test_command_line_quoting(void **state)
         assert_int_equal(cimom_get_object(ns, path, &obj, &err), 0);
         /* an empty argument at the end is not seen: cmdline ends in NULs */
         assert_string_equal(string_prop(obj, "CommandLine"),
-                            "sh -c \"sleep 30\" \"an \\\"arg\\\"\"");
+                            "sh -c \"sleep 30; :\" \"an \\\"arg\\\"\"");
         cim_object_free(obj);
         stop_child(pid);
 }
