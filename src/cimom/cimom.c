@@ -337,13 +337,39 @@ static void subtree_release(struct subtree *t)
         owmi_free(t->providers);
 }
 
+/* A namespace's own descriptor (__thisNAMESPACE) is for those who may
+ * read security: to the others an enumeration does not show it. */
+struct hide_security {
+        repo_object_cb cb;
+        void *userdata;
+};
+
+static int drop_descriptor(struct cim_object *obj, void *userdata)
+{
+        struct hide_security *hs = userdata;
+
+        if (owmi_streq_ci(obj->class_name, "__thisNAMESPACE")) {
+                cim_object_free(obj);
+                return 0;
+        }
+        return hs->cb(obj, hs->userdata);
+}
+
 int cimom_instances(struct cimom_ns *h, struct repo *repo, const char *class_name, bool deep,
                     const struct wql_query *q, const char *query_text, repo_object_cb cb,
                     void *userdata, struct owmi_error *err)
 {
         struct subtree t = { 0 };
-        struct forward w = { cb, userdata, false };
+        struct hide_security hs = { cb, userdata };
+        struct forward w;
+        uint32_t rights = 0;
         int r;
+
+        if (cimom_rights(h, &rights, NULL) < 0 || !(rights & SEC_READ_SECURITY)) {
+                cb = drop_descriptor;
+                userdata = &hs;
+        }
+        w = (struct forward) { cb, userdata, false };
 
         r = repo_class_subtree(repo, h->ns, class_name, collect_subtree, &t, err);
         if (r == -ENOMEM)
@@ -382,7 +408,11 @@ int cimom_instance_get(struct cimom_ns *h, struct repo *repo, const struct cim_o
         if (r < 0)
                 return r;
         provider = cimom_class_provider(cls);
-        if (provider)
+        if (cim_object_is_a(cls, "__thisNAMESPACE"))
+                r = cimom_require(h, SEC_READ_SECURITY, err);
+        if (r < 0)
+                ;
+        else if (provider)
                 r = cimom_provider_get(h, repo, provider, path, ret, err);
         else
                 r = repo_instance_get(repo, h->ns, path, ret, err);

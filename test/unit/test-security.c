@@ -223,6 +223,13 @@ static int set_sd(struct cimom *cimom, const char *ns, const struct sec_ace *ace
         return r;
 }
 
+static int count_objects(struct cim_object *obj, void *userdata)
+{
+        (*(size_t *) userdata)++;
+        cim_object_free(obj);
+        return 0;
+}
+
 static uint32_t caller_rights(struct cimom_ns *h)
 {
         struct owmi_error err = { 0 };
@@ -282,6 +289,22 @@ static void test_enforced_by_the_object_manager(void **state)
         root_h = open_as(cimom, "root", 2000, 2000, &err);
         assert_non_null(root_h);
         assert_true(caller_rights(root_h) & SEC_FULL_WRITE);
+        /* the descriptor itself is for those who may read security */
+        {
+                struct cim_object *sd_inst = NULL;
+                size_t seen = 0;
+                struct cimom_ns *admin = open_as(cimom, "root", 0, 0, &err);
+
+                assert_int_equal(cimom_get_object(root_h, "__thisNAMESPACE=@", &sd_inst, &err), -EACCES);
+                assert_non_null(strstr(err.message, "ReadSecurity"));
+                assert_int_equal(cimom_enum_instances(root_h, "__thisNAMESPACE", true, count_objects,
+                                                      &seen, &err), 0);
+                assert_int_equal(seen, 0);
+                assert_int_equal(cimom_enum_instances(admin, "__thisNAMESPACE", true, count_objects,
+                                                      &seen, &err), 0);
+                assert_int_equal(seen, 1);
+                cimom_ns_close(admin);
+        }
         /* Enable denied below: the namespace cannot be opened */
         struct sec_ace deny = ace(SEC_ACE_DENY, 0, SEC_ENABLE, &u2000);
         assert_int_equal(set_sd(cimom, "root/cimv2", &deny, 1, &err), 0);
