@@ -6,7 +6,8 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config python3 libsqlite3-dev libcmocka-dev
 clang libclang-rt-14-dev llvm sqlite3 python3-pytest libsystemd-dev dbus-daemon
-systemd-journal-remote libcbor-dev libevent-dev libssl-dev libpam0g-dev openssl"
+systemd-journal-remote libcbor-dev libevent-dev libssl-dev libpam0g-dev openssl
+python3-dev"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * _owmi.c: the Python package's C part, over libowmi: a Connection
+ * (daemon, remote or in process) and the Objects it returns, with values
+ * converted as the original module returns them (integers, strings,
+ * booleans, floats, DMTF datetime strings, tuples for arrays, Objects for
+ * embedded objects).  Errors raise _owmi.Error(code, message).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <openwmi/owmi.h>
+
+#include "cim/datetime.h"
+#include "client/client.h"
+
+static PyObject *Error;
+
+typedef struct {
+        PyObject_HEAD
+        owmi_connection *conn;
+} Connection;
+
+typedef struct {
+        PyObject_HEAD
+        owmi_object *obj;
+} Object;
+
+static PyTypeObject ConnectionType, ObjectType;
+
+static PyObject *raise_error(int status, const struct owmi_error *err)
+{
+        PyObject *args = Py_BuildValue("(Is)", (unsigned) status,
+                                       err && err->message[0] ? err->message
+                                                              : owmi_strerror((uint32_t) status));
+
+        if (args) {
+                PyErr_SetObject(Error, args);
+                Py_DECREF(args);
+        }
+        return NULL;
+}
+
+static PyObject *wrap(owmi_object *obj)
+{
+        Object *o = PyObject_New(Object, &ObjectType);
+
+        if (!o) {
+                owmi_object_free(obj);
+                return NULL;
+        }
+        o->obj = obj;
+        return (PyObject *) o;
+}
+
+/* ---- values --------------------------------------------------------------------- */
+
+static PyObject *scalar(const struct cim_value *v, cim_type type)
+{
+        char text[CIM_DATETIME_LEN + 1];
+
+        if (v->is_null)
+                Py_RETURN_NONE;
+        switch (type) {
+        case CIM_TYPE_BOOLEAN:
+                return PyBool_FromLong(v->v.boolean);
+        case CIM_TYPE_UINT8: case CIM_TYPE_UINT16: case CIM_TYPE_UINT32: case CIM_TYPE_UINT64:
+                return PyLong_FromUnsignedLongLong(v->v.u64);
+        case CIM_TYPE_SINT8: case CIM_TYPE_SINT16: case CIM_TYPE_SINT32: case CIM_TYPE_SINT64:
+                return PyLong_FromLongLong(v->v.s64);
+        case CIM_TYPE_REAL32: case CIM_TYPE_REAL64:
+                return PyFloat_FromDouble(v->v.real);
+        case CIM_TYPE_CHAR16: {
+                Py_UCS4 c = v->v.char16;
+
+                return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, &c, 1);
+        }
+        case CIM_TYPE_STRING: case CIM_TYPE_REFERENCE:
+                return v->v.string ? PyUnicode_FromString(v->v.string) : (Py_INCREF(Py_None), Py_None);
+        case CIM_TYPE_DATETIME:
+                cim_datetime_format(&v->v.datetime, text);
+                return PyUnicode_FromString(text);
+        case CIM_TYPE_OBJECT:
+                if (!v->v.object)
+                        Py_RETURN_NONE;
+                return wrap((owmi_object *) cim_object_clone(v->v.object));
+        default:
+                Py_RETURN_NONE;
+        }
+}
+
+static PyObject *value(const struct cim_value *v)
+{
+        PyObject *t;
+
+        if (!v->is_array)
+                return scalar(v, v->type);
+        if (v->is_null)
+                Py_RETURN_NONE;
+        t = PyTuple_New(v->count);
+        for (uint32_t i = 0; t && i < v->count; i++) {
+                PyObject *item = scalar(&v->v.items[i], v->type);
+
+                if (!item) {
+                        Py_DECREF(t);
+                        return NULL;
+                }
+                PyTuple_SET_ITEM(t, i, item);
+        }
+        return t;
+}
+
+/* ---- Object ------------------------------------------------------------------------ */
+
+static void object_dealloc(Object *self)
+{
+        owmi_object_free(self->obj);
+        Py_TYPE(self)->tp_free((PyObject *) self);
+}
+
+static PyObject *object_get(Object *self, PyObject *args)
+{
+        const char *name;
+        const struct cim_object *o = client_object(self->obj);
+        const struct cim_property *p;
+        struct cim_value sys;
+        PyObject *r;
+
+        if (!PyArg_ParseTuple(args, "s", &name))
+                return NULL;
+        if (cim_is_system_property(name)) {
+                if (cim_object_system_property(o, name, &sys) < 0)
+                        Py_RETURN_NONE;
+                r = value(&sys);
+                cim_value_release(&sys);
+                return r;
+        }
+        p = cim_object_find_property(o, name);
+        if (!p) {
+                PyErr_SetString(PyExc_KeyError, name);
+                return NULL;
+        }
+        return value(&p->value);
+}
+
+static PyObject *object_set(Object *self, PyObject *args)
+{
+        const char *name, *text = NULL;
+        struct owmi_error err = { 0 };
+        PyObject *v;
+        int status;
+
+        if (!PyArg_ParseTuple(args, "sO", &name, &v))
+                return NULL;
+        if (v != Py_None) {
+                PyObject *s = PyBool_Check(v) ? PyUnicode_FromString(v == Py_True ? "true" : "false")
+                                              : PyObject_Str(v);
+
+                if (!s)
+                        return NULL;
+                text = PyUnicode_AsUTF8(s);
+                status = owmi_object_set_text(self->obj, name, text, &err);
+                Py_DECREF(s);
+        } else {
+                status = owmi_object_set_text(self->obj, name, NULL, &err);
+        }
+        if (status)
+                return raise_error(status, &err);
+        Py_RETURN_NONE;
+}
+
+static PyObject *object_properties(Object *self, PyObject *unused)
+{
+        size_t n = owmi_object_property_count(self->obj);
+        PyObject *list = PyList_New((Py_ssize_t) n);
+
+        for (size_t i = 0; list && i < n; i++)
+                PyList_SET_ITEM(list, (Py_ssize_t) i,
+                                PyUnicode_FromString(owmi_object_property_name(self->obj, i)));
+        return list;
+}
+
+static PyObject *object_keys(Object *self, PyObject *unused)
+{
+        const struct cim_object *o = client_object(self->obj);
+        PyObject *list = PyList_New(0);
+
+        for (size_t i = 0; list && i < o->prop_count; i++) {
+                if (cim_property_is_key(&o->props[i])) {
+                        PyObject *s = PyUnicode_FromString(o->props[i].name);
+
+                        if (!s || PyList_Append(list, s) < 0) {
+                                Py_XDECREF(s);
+                                Py_DECREF(list);
+                                return NULL;
+                        }
+                        Py_DECREF(s);
+                }
+        }
+        return list;
+}
+
+static PyObject *object_mof(Object *self, PyObject *unused)
+{
+        char *mof = owmi_object_to_mof(self->obj);
+        PyObject *r;
+
+        if (!mof)
+                return PyErr_NoMemory();
+        r = PyUnicode_FromString(mof);
+        free(mof);
+        return r;
+}
+
+static PyObject *object_methods(Object *self, PyObject *unused)
+{
+        const struct cim_object *o = client_object(self->obj);
+        PyObject *list = PyList_New((Py_ssize_t) o->method_count);
+
+        for (size_t i = 0; list && i < o->method_count; i++)
+                PyList_SET_ITEM(list, (Py_ssize_t) i, PyUnicode_FromString(o->methods[i].name));
+        return list;
+}
+
+static PyObject *object_is_class(Object *self, PyObject *unused)
+{
+        return PyBool_FromLong(owmi_object_is_class(self->obj));
+}
+
+static PyObject *object_spawn(Object *self, PyObject *unused)
+{
+        owmi_object *inst = owmi_object_spawn_instance(self->obj);
+
+        if (!inst)
+                return PyErr_NoMemory();
+        return wrap(inst);
+}
+
+static PyMethodDef object_methods_table[] = {
+        { "get", (PyCFunction) object_get, METH_VARARGS, "a property's value (system properties too)" },
+        { "set", (PyCFunction) object_set, METH_VARARGS, "set a property from a Python value" },
+        { "properties", (PyCFunction) object_properties, METH_NOARGS, "the property names" },
+        { "keys", (PyCFunction) object_keys, METH_NOARGS, "the key property names" },
+        { "methods", (PyCFunction) object_methods, METH_NOARGS, "the method names (classes)" },
+        { "mof", (PyCFunction) object_mof, METH_NOARGS, "the MOF text" },
+        { "is_class", (PyCFunction) object_is_class, METH_NOARGS, "a class, not an instance" },
+        { "spawn_instance", (PyCFunction) object_spawn, METH_NOARGS, "a new instance of this class" },
+        { NULL },
+};
+
+static PyTypeObject ObjectType = {
+        PyVarObject_HEAD_INIT(NULL, 0)
+        .tp_name = "_owmi.Object",
+        .tp_basicsize = sizeof(Object),
+        .tp_dealloc = (destructor) object_dealloc,
+        .tp_flags = Py_TPFLAGS_DEFAULT,
+        .tp_doc = "a CIM class or instance",
+        .tp_methods = object_methods_table,
+};
+
+/* ---- Connection -------------------------------------------------------------------- */
+
+static int connection_init(Connection *self, PyObject *args, PyObject *kwargs)
+{
+        static char *keywords[] = { "host", "user", "password", "socket", "repository", "privileges",
+                                    "mode", "ca", NULL };
+        const char *host = NULL, *user = NULL, *password = NULL, *socket = NULL, *repository = NULL;
+        const char *ca = NULL;
+        PyObject *privileges = NULL;
+        int mode = 0, status;
+        struct owmi_connect_options o = { 0 };
+        struct owmi_error err = { 0 };
+        const char *names[64];
+        Py_ssize_t n = 0;
+
+        if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zzzzzOiz", keywords, &host, &user, &password,
+                                         &socket, &repository, &privileges, &mode, &ca))
+                return -1;
+        if (privileges && privileges != Py_None) {
+                n = PySequence_Size(privileges);
+                if (n < 0 || n > 64) {
+                        PyErr_SetString(PyExc_ValueError, "privileges: a list of at most 64 names");
+                        return -1;
+                }
+                for (Py_ssize_t i = 0; i < n; i++) {
+                        PyObject *item = PySequence_GetItem(privileges, i);
+
+                        names[i] = item ? PyUnicode_AsUTF8(item) : NULL;
+                        Py_XDECREF(item);      /* the sequence keeps it */
+                        if (!names[i])
+                                return -1;
+                }
+        }
+        o.host = host;
+        o.user = user;
+        o.password = password;
+        o.socket_path = socket;
+        o.repository = repository;
+        o.ca_file = ca;
+        o.mode = (enum owmi_mode) mode;
+        o.privileges = names;
+        o.privilege_count = (size_t) n;
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_connect(&o, &self->conn, &err);
+        Py_END_ALLOW_THREADS
+        if (status) {
+                raise_error(status, &err);
+                return -1;
+        }
+        return 0;
+}
+
+static void connection_dealloc(Connection *self)
+{
+        owmi_disconnect(self->conn);
+        Py_TYPE(self)->tp_free((PyObject *) self);
+}
+
+struct collect {
+        owmi_object **items;
+        size_t count, alloc;
+};
+
+static int collect(owmi_object *obj, void *userdata)
+{
+        struct collect *c = userdata;
+
+        if (c->count == c->alloc) {
+                size_t n = c->alloc ? c->alloc * 2 : 64;
+                owmi_object **p = realloc(c->items, n * sizeof(*p));
+
+                if (!p) {
+                        owmi_object_free(obj);
+                        return 1;
+                }
+                c->items = p;
+                c->alloc = n;
+        }
+        c->items[c->count++] = obj;
+        return 0;
+}
+
+static PyObject *as_list(struct collect *c)
+{
+        PyObject *list = PyList_New(0);
+
+        for (size_t i = 0; i < c->count; i++) {
+                PyObject *o = list ? wrap(c->items[i]) : NULL;
+
+                if (!o || PyList_Append(list, o) < 0) {
+                        Py_XDECREF(o);
+                        for (size_t j = i + 1; j < c->count; j++)
+                                owmi_object_free(c->items[j]);
+                        Py_XDECREF(list);
+                        list = NULL;
+                        break;
+                }
+                Py_DECREF(o);
+        }
+        free(c->items);
+        return list;
+}
+
+static PyObject *connection_query(Connection *self, PyObject *args)
+{
+        const char *ns, *wql;
+        struct collect c = { 0 };
+        struct owmi_error err = { 0 };
+        int status;
+
+        if (!PyArg_ParseTuple(args, "ss", &ns, &wql))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_exec_query(self->conn, ns, wql, collect, &c, &err);
+        Py_END_ALLOW_THREADS
+        if (status) {
+                for (size_t i = 0; i < c.count; i++)
+                        owmi_object_free(c.items[i]);
+                free(c.items);
+                return raise_error(status, &err);
+        }
+        return as_list(&c);
+}
+
+static PyObject *connection_get(Connection *self, PyObject *args)
+{
+        const char *ns, *path;
+        struct owmi_error err = { 0 };
+        owmi_object *obj = NULL;
+        int status;
+
+        if (!PyArg_ParseTuple(args, "ss", &ns, &path))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_get_object(self->conn, ns, path, &obj, &err);
+        Py_END_ALLOW_THREADS
+        if (status)
+                return raise_error(status, &err);
+        return wrap(obj);
+}
+
+static PyObject *connection_classes(Connection *self, PyObject *args)
+{
+        const char *ns;
+        struct collect c = { 0 };
+        struct owmi_error err = { 0 };
+        int status;
+
+        if (!PyArg_ParseTuple(args, "s", &ns))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_enum_classes(self->conn, ns, NULL, true, collect, &c, &err);
+        Py_END_ALLOW_THREADS
+        if (status) {
+                for (size_t i = 0; i < c.count; i++)
+                        owmi_object_free(c.items[i]);
+                free(c.items);
+                return raise_error(status, &err);
+        }
+        return as_list(&c);
+}
+
+static PyObject *connection_put(Connection *self, PyObject *args)
+{
+        const char *ns;
+        Object *inst;
+        struct owmi_error err = { 0 };
+        char *path = NULL;
+        PyObject *r;
+        int status;
+
+        if (!PyArg_ParseTuple(args, "sO!", &ns, &ObjectType, &inst))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_put_instance(self->conn, ns, inst->obj, OWMI_CREATE_OR_UPDATE, NULL, 0, &path, &err);
+        Py_END_ALLOW_THREADS
+        if (status)
+                return raise_error(status, &err);
+        r = PyUnicode_FromString(path ? path : "");
+        free(path);
+        return r;
+}
+
+static PyObject *connection_user(Connection *self, PyObject *unused)
+{
+        return PyUnicode_FromString(owmi_connection_user(self->conn));
+}
+
+static PyMethodDef connection_methods[] = {
+        { "query", (PyCFunction) connection_query, METH_VARARGS, "query(namespace, wql) -> [Object]" },
+        { "get", (PyCFunction) connection_get, METH_VARARGS, "get(namespace, path) -> Object" },
+        { "classes", (PyCFunction) connection_classes, METH_VARARGS, "classes(namespace) -> [Object]" },
+        { "put", (PyCFunction) connection_put, METH_VARARGS, "put(namespace, instance) -> path" },
+        { "user", (PyCFunction) connection_user, METH_NOARGS, "who the server knows us as" },
+        { NULL },
+};
+
+static PyTypeObject ConnectionType = {
+        PyVarObject_HEAD_INIT(NULL, 0)
+        .tp_name = "_owmi.Connection",
+        .tp_basicsize = sizeof(Connection),
+        .tp_dealloc = (destructor) connection_dealloc,
+        .tp_flags = Py_TPFLAGS_DEFAULT,
+        .tp_doc = "a connection to OpenWMI",
+        .tp_new = PyType_GenericNew,
+        .tp_init = (initproc) connection_init,
+        .tp_methods = connection_methods,
+};
+
+static struct PyModuleDef module = {
+        PyModuleDef_HEAD_INIT, "_owmi", "OpenWMI's client library for the wmi package", -1, NULL,
+        NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__owmi(void);
+
+PyMODINIT_FUNC PyInit__owmi(void)
+{
+        PyObject *m;
+
+        if (PyType_Ready(&ConnectionType) < 0 || PyType_Ready(&ObjectType) < 0)
+                return NULL;
+        m = PyModule_Create(&module);
+        if (!m)
+                return NULL;
+        Error = PyErr_NewException("_owmi.Error", NULL, NULL);
+        Py_INCREF(&ConnectionType);
+        Py_INCREF(&ObjectType);
+        if (PyModule_AddObject(m, "Connection", (PyObject *) &ConnectionType) < 0 ||
+            PyModule_AddObject(m, "Object", (PyObject *) &ObjectType) < 0 ||
+            PyModule_AddObject(m, "Error", Error) < 0) {
+                Py_DECREF(m);
+                return NULL;
+        }
+        return m;
+}
