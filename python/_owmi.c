@@ -9,6 +9,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
+#include <strings.h>
+
 #include <openwmi/owmi.h>
 
 #include "cim/datetime.h"
@@ -236,6 +239,186 @@ static PyObject *object_spawn(Object *self, PyObject *unused)
         return wrap(inst);
 }
 
+/* ---- methods ----------------------------------------------------------------------- */
+
+static int by_name_ci(const void *a, const void *b)
+{
+        return strcasecmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* (in [(name, is_array)...] in declaration order, out [...] case-insensitively
+ * alphabetical with ReturnValue, privileges [...], mapping strings) or None. */
+static PyObject *object_signature(Object *self, PyObject *args)
+{
+        const struct cim_object *o = client_object(self->obj);
+        const struct cim_method *m;
+        const struct cim_qualifier *q;
+        const char *name, *outs[256];
+        size_t nouts = 0;
+        PyObject *in, *out, *privs, *mapping, *r;
+
+        if (!PyArg_ParseTuple(args, "s", &name))
+                return NULL;
+        m = cim_object_find_method(o, name);
+        if (!m)
+                Py_RETURN_NONE;
+        in = PyList_New(0);
+        out = PyList_New(0);
+        privs = PyList_New(0);
+        if (!in || !out || !privs)
+                goto fail;
+        if (m->return_type != CIM_TYPE_NONE)
+                outs[nouts++] = "ReturnValue";
+        for (size_t i = 0; i < m->param_count; i++) {
+                const struct cim_property *p = &m->params[i];
+
+                if (cim_qualifier_list_flag(&p->qualifiers, "In")) {
+                        PyObject *t = Py_BuildValue("(sO)", p->name, p->is_array ? Py_True : Py_False);
+
+                        if (!t || PyList_Append(in, t) < 0) {
+                                Py_XDECREF(t);
+                                goto fail;
+                        }
+                        Py_DECREF(t);
+                }
+                if (cim_qualifier_list_flag(&p->qualifiers, "Out") && nouts < 256)
+                        outs[nouts++] = p->name;
+        }
+        qsort(outs, nouts, sizeof(outs[0]), by_name_ci);
+        for (size_t i = 0; i < nouts; i++) {
+                const struct cim_property *p = strcmp(outs[i], "ReturnValue") ? cim_method_find_param(m, outs[i])
+                                                                            : NULL;
+                PyObject *t = Py_BuildValue("(sO)", outs[i], p && p->is_array ? Py_True : Py_False);
+
+                if (!t || PyList_Append(out, t) < 0) {
+                        Py_XDECREF(t);
+                        goto fail;
+                }
+                Py_DECREF(t);
+        }
+        q = cim_qualifier_list_find(&m->qualifiers, "Privileges");
+        for (uint32_t i = 0; q && q->value.is_array && !q->value.is_null && i < q->value.count; i++) {
+                PyObject *s = PyUnicode_FromString(q->value.v.items[i].v.string ? q->value.v.items[i].v.string : "");
+
+                if (!s || PyList_Append(privs, s) < 0) {
+                        Py_XDECREF(s);
+                        goto fail;
+                }
+                Py_DECREF(s);
+        }
+        q = cim_qualifier_list_find(&m->qualifiers, "MappingStrings");
+        mapping = q ? value(&q->value) : (Py_INCREF(Py_None), Py_None);
+        if (!mapping)
+                goto fail;
+        r = Py_BuildValue("(NNNN)", in, out, privs, mapping);
+        return r;
+fail:
+        Py_XDECREF(in);
+        Py_XDECREF(out);
+        Py_XDECREF(privs);
+        return NULL;
+}
+
+/* One Python value as a value of type (an Object: a copy of it). */
+static int py_to_value(PyObject *v, cim_type type, struct cim_value *ret, struct owmi_error *err)
+{
+        PyObject *s;
+        int r;
+
+        if (v == Py_None) {
+                cim_value_init_null(ret, type, false);
+                return 0;
+        }
+        if (PyObject_TypeCheck(v, &ObjectType)) {
+                ret->type = CIM_TYPE_OBJECT;
+                ret->is_array = false;
+                ret->is_null = false;
+                ret->v.object = cim_object_clone(client_object(((Object *) v)->obj));
+                return ret->v.object ? 0 : -ENOMEM;
+        }
+        s = PyBool_Check(v) ? PyUnicode_FromString(v == Py_True ? "true" : "false") : PyObject_Str(v);
+        if (!s)
+                return -EINVAL;
+        r = client_value_from_text(type, PyUnicode_AsUTF8(s), ret, err);
+        Py_DECREF(s);
+        return r;
+}
+
+static PyObject *connection_exec_method(Connection *self, PyObject *args)
+{
+        const char *ns, *path, *method;
+        Object *cls;
+        PyObject *params, *key, *val;
+        Py_ssize_t pos = 0;
+        const struct cim_method *m;
+        struct cim_object *in = NULL;
+        owmi_object *out = NULL;
+        struct owmi_error err = { 0 };
+        int status = 0;
+
+        if (!PyArg_ParseTuple(args, "sssO!O!", &ns, &path, &method, &ObjectType, &cls, &PyDict_Type,
+                              &params))
+                return NULL;
+        m = cim_object_find_method(client_object(cls->obj), method);
+        if (!m) {
+                PyErr_Format(PyExc_AttributeError, "no method %s", method);
+                return NULL;
+        }
+        in = cim_object_new_class("__PARAMETERS", NULL);
+        if (!in)
+                return PyErr_NoMemory();
+        in->genus = CIM_GENUS_INSTANCE;
+        while (PyDict_Next(params, &pos, &key, &val)) {
+                const char *name = PyUnicode_AsUTF8(key);
+                const struct cim_property *param = name ? cim_method_find_param(m, name) : NULL;
+                struct cim_property *p;
+
+                if (!param) {
+                        cim_object_free(in);
+                        PyErr_Format(PyExc_AttributeError, "%s is not a valid parameter for %s",
+                                     name ? name : "?", method);
+                        return NULL;
+                }
+                p = cim_object_add_property(in, param->name);
+                if (!p) {
+                        cim_object_free(in);
+                        return PyErr_NoMemory();
+                }
+                p->type = param->type;
+                p->is_array = param->is_array;
+                if (param->is_array && val != Py_None) {
+                        PyObject *seq = PySequence_Fast(val, "an array parameter takes a sequence");
+
+                        if (!seq) {
+                                cim_object_free(in);
+                                return NULL;
+                        }
+                        cim_value_init_array(&p->value, param->type);
+                        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq) && status == 0; i++) {
+                                struct cim_value item;
+
+                                if (py_to_value(PySequence_Fast_GET_ITEM(seq, i), param->type, &item, &err) < 0 ||
+                                    cim_value_array_append(&p->value, &item) < 0)
+                                        status = err.code ? (int) err.code : (int) OWMI_E_TYPE_MISMATCH;
+                        }
+                        Py_DECREF(seq);
+                } else if (py_to_value(val, param->type, &p->value, &err) < 0) {
+                        status = err.code ? (int) err.code : (int) OWMI_E_TYPE_MISMATCH;
+                }
+                if (status) {
+                        cim_object_free(in);
+                        return raise_error(status, &err);
+                }
+        }
+        Py_BEGIN_ALLOW_THREADS
+        status = owmi_exec_method(self->conn, ns, path, method, (owmi_object *) in, &out, &err);
+        Py_END_ALLOW_THREADS
+        cim_object_free(in);
+        if (status)
+                return raise_error(status, &err);
+        return wrap(out);
+}
+
 static PyMethodDef object_methods_table[] = {
         { "get", (PyCFunction) object_get, METH_VARARGS, "a property's value (system properties too)" },
         { "set", (PyCFunction) object_set, METH_VARARGS, "set a property from a Python value" },
@@ -245,6 +428,8 @@ static PyMethodDef object_methods_table[] = {
         { "mof", (PyCFunction) object_mof, METH_NOARGS, "the MOF text" },
         { "is_class", (PyCFunction) object_is_class, METH_NOARGS, "a class, not an instance" },
         { "spawn_instance", (PyCFunction) object_spawn, METH_NOARGS, "a new instance of this class" },
+        { "signature", (PyCFunction) object_signature, METH_VARARGS,
+          "signature(method) -> (in, out, privileges, mapping strings) or None" },
         { NULL },
 };
 
@@ -451,6 +636,8 @@ static PyMethodDef connection_methods[] = {
         { "get", (PyCFunction) connection_get, METH_VARARGS, "get(namespace, path) -> Object" },
         { "classes", (PyCFunction) connection_classes, METH_VARARGS, "classes(namespace) -> [Object]" },
         { "put", (PyCFunction) connection_put, METH_VARARGS, "put(namespace, instance) -> path" },
+        { "exec_method", (PyCFunction) connection_exec_method, METH_VARARGS,
+          "exec_method(namespace, path, method, class, {param: value}) -> out parameters" },
         { "user", (PyCFunction) connection_user, METH_NOARGS, "who the server knows us as" },
         { NULL },
 };

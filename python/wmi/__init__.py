@@ -97,6 +97,66 @@ def _call(fn, *args):
         _raise(e)
 
 
+class _wmi_method:
+    """A method of a class (static) or an instance, called with positional
+    parameters (declaration order) and keywords; returns the out-parameters,
+    ReturnValue included, as a tuple (alphabetical order, as WMI's)."""
+
+    def __init__(self, namespace, wmi_class, path, name):
+        signature = wmi_class.ole_object.signature(name)
+        if signature is None:
+            raise AttributeError(name)
+        in_params, out_params, privileges, mapping = signature
+        self._namespace = namespace
+        self._class = wmi_class
+        self._path = path
+        self.name = name
+        self.in_parameter_names = in_params
+        self.out_parameter_names = out_params
+        self.privileges = privileges
+        self.provenance = "\n".join(mapping or ())
+        doc = "%s (%s) => (%s)" % (
+            name,
+            ", ".join(n + ("[]" if a else "") for n, a in in_params),
+            ", ".join(n + ("[]" if a else "") for n, a in out_params))
+        if privileges:
+            doc += " | Needs: " + ", ".join(privileges)
+        self.__doc__ = doc
+
+    def __call__(self, *args, **kwargs):
+        params = {}
+        for n, value in enumerate(args):
+            if n >= len(self.in_parameter_names):
+                raise TypeError("%s takes at most %d parameters" % (self.name, len(self.in_parameter_names)))
+            name, is_array = self.in_parameter_names[n]
+            params[name] = self._unwrap(value, is_array, n)
+        arrays = dict(self.in_parameter_names)
+        for name, value in kwargs.items():
+            if name not in arrays:
+                raise AttributeError("%s is not a valid parameter for %s" % (name, self.__doc__))
+            params[name] = self._unwrap(value, arrays[name], name)
+        out = _call(self._namespace._connection.exec_method, self._namespace._ns, self._path,
+                    self.name, self._class.ole_object, params)
+        result = []
+        for name, is_array in self.out_parameter_names:
+            value = out.get(name) if name in out.properties() else None
+            result.append(list(value or ()) if is_array else value)
+        return tuple(result)
+
+    @staticmethod
+    def _unwrap(value, is_array, which):
+        def raw(v):
+            return v.ole_object if isinstance(v, _wmi_object) else v
+        if is_array:
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise TypeError("parameter %s must be iterable" % which)
+            return [raw(v) for v in value]
+        return raw(value)
+
+    def __repr__(self):
+        return "<function %s>" % self.__doc__
+
+
 class _wmi_object:
     """An instance (or, as the base of _wmi_class, a class)."""
 
@@ -123,7 +183,21 @@ class _wmi_object:
             return self.ole_object.get(real)
         if name.upper() == name and name.startswith("__"):
             return self.ole_object.get(name)
+        method = self._method(name)
+        if method is not None:
+            return method
         raise AttributeError(name)
+
+    def _method(self, name):
+        """name as a method of this object's class, bound to this object."""
+        if self._namespace is None:
+            return None
+        cls = self if isinstance(self, _wmi_class) else \
+            getattr(self._namespace, self.ole_object.get("__CLASS"), None)
+        if cls is None or cls.ole_object.signature(name) is None:
+            return None
+        path = self.ole_object.get("__RELPATH") or self.ole_object.get("__CLASS")
+        return _wmi_method(self._namespace, cls, path, name)
 
     def __setattr__(self, name, value):
         if name not in self.properties:

@@ -111,3 +111,39 @@ def test_credentials_locally_are_refused(in_process):
             print(hex(wmi.signed_to_unsigned(e.com_error.hresult)))
     """, in_process)
     assert out.strip() == "0x80041064"
+
+
+def test_methods(in_process, tmp_path):
+    out = run(f"""
+        import time, wmi
+        c = wmi.WMI()
+        # the signature, as the original shows it
+        assert repr(c.Win32_Process.Create) == (
+            "<function Create (CommandLine, CurrentDirectory, ProcessStartupInformation)"
+            " => (ProcessId, ReturnValue)>")
+        assert c.Win32_OperatingSystem.Shutdown.__doc__.endswith("| Needs: SeShutdownPrivilege")
+        # a static method with keywords, then positionally
+        pid, result = c.Win32_Process.Create(CommandLine="sleep 30", CurrentDirectory="{tmp_path}")
+        assert result == 0 and pid > 0
+        [p] = c.Win32_Process(ProcessId=pid)
+        assert p.Name == "sleep"
+        # an instance method: a 1-tuple
+        result, = p.Terminate()
+        assert result == 0
+        for _ in range(100):
+            if not c.Win32_Process(ProcessId=pid):
+                break
+            time.sleep(0.05)
+        assert not c.Win32_Process(ProcessId=pid)
+        pid2, result = c.Win32_Process.Create("sleep 30")
+        assert result == 0
+        c.Win32_Process(ProcessId=pid2)[0].Terminate()
+        try:
+            c.Win32_Process.Create(NoSuchParameter=1)
+        except AttributeError as e:
+            assert "NoSuchParameter is not a valid parameter" in str(e)
+        else:
+            raise AssertionError("no AttributeError")
+        print("ok")
+    """, in_process)
+    assert out.strip() == "ok"
