@@ -525,6 +525,13 @@ static int collect(owmi_object *obj, void *userdata)
         return 0;
 }
 
+static void collect_release(struct collect *c)
+{
+        for (size_t i = 0; i < c->count; i++)
+                owmi_object_free(c->items[i]);
+        free(c->items);
+}
+
 static PyObject *as_list(struct collect *c)
 {
         PyObject *list = PyList_New(0);
@@ -559,9 +566,7 @@ static PyObject *connection_query(Connection *self, PyObject *args)
         status = owmi_exec_query(self->conn, ns, wql, collect, &c, &err);
         Py_END_ALLOW_THREADS
         if (status) {
-                for (size_t i = 0; i < c.count; i++)
-                        owmi_object_free(c.items[i]);
-                free(c.items);
+                collect_release(&c);
                 return raise_error(status, &err);
         }
         return as_list(&c);
@@ -597,9 +602,7 @@ static PyObject *connection_classes(Connection *self, PyObject *args)
         status = owmi_enum_classes(self->conn, ns, NULL, true, collect, &c, &err);
         Py_END_ALLOW_THREADS
         if (status) {
-                for (size_t i = 0; i < c.count; i++)
-                        owmi_object_free(c.items[i]);
-                free(c.items);
+                collect_release(&c);
                 return raise_error(status, &err);
         }
         return as_list(&c);

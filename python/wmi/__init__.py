@@ -267,7 +267,8 @@ class _wmi_class(_wmi_object):
 
     def new(self, **kwargs):
         obj = _wmi_object(self.ole_object.spawn_instance(), self, namespace=self._namespace)
-        obj.set(**kwargs) if kwargs else None
+        if kwargs:
+            obj.set(**kwargs)
         return obj
 
     @property

@@ -196,3 +196,14 @@ uint64_t owmi_monotonic_ms(void)
         clock_gettime(CLOCK_MONOTONIC, &t);
         return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
 }
+
+void owmi_timespec_after_ms(clockid_t clock, long ms, struct timespec *ret)
+{
+        clock_gettime(clock, ret);
+        ret->tv_sec += ms / 1000;
+        ret->tv_nsec += (ms % 1000) * 1000000;
+        if (ret->tv_nsec >= 1000000000) {
+                ret->tv_sec++;
+                ret->tv_nsec -= 1000000000;
+        }
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define UNUSED __attribute__((unused))
@@ -43,5 +44,7 @@ int owmi_utf16_to_utf8(const unsigned char *data, size_t len, bool big_endian,
 
 /* Milliseconds on CLOCK_MONOTONIC: for deadlines and timeouts. */
 uint64_t owmi_monotonic_ms(void);
+/* The time ms milliseconds from now on clock (for pthread_cond_timedwait). */
+void owmi_timespec_after_ms(clockid_t clock, long ms, struct timespec *ret);
 
 #endif

@@ -351,15 +351,7 @@ int cimom_events_next(struct cimom_events *ev, int timeout_ms, struct cim_object
         int r = 0;
 
         *ret = NULL;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        if (timeout_ms > 0) {
-                deadline.tv_sec += timeout_ms / 1000;
-                deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
-                if (deadline.tv_nsec >= 1000000000) {
-                        deadline.tv_sec++;
-                        deadline.tv_nsec -= 1000000000;
-                }
-        }
+        owmi_timespec_after_ms(CLOCK_MONOTONIC, timeout_ms > 0 ? timeout_ms : 0, &deadline);
         pthread_mutex_lock(&ev->lock);
         for (;;) {
                 struct group *due = groups_due(ev);

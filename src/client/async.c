@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/util.h"
 #include "client/client.h"
 
 enum async_kind { ASYNC_QUERY, ASYNC_ENUM };
@@ -133,15 +134,7 @@ int owmi_async_wait(owmi_async *op, int timeout_ms, struct owmi_error *err)
         struct timespec deadline;
         int status;
 
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        if (timeout_ms > 0) {
-                deadline.tv_sec += timeout_ms / 1000;
-                deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
-                if (deadline.tv_nsec >= 1000000000) {
-                        deadline.tv_sec++;
-                        deadline.tv_nsec -= 1000000000;
-                }
-        }
+        owmi_timespec_after_ms(CLOCK_REALTIME, timeout_ms > 0 ? timeout_ms : 0, &deadline);
         pthread_mutex_lock(&op->lock);
         while (!op->finished) {
                 if (timeout_ms < 0)

@@ -190,12 +190,7 @@ int conn_send(struct conn *c, const struct strbuf *frame)
                 if (!c->closing) {
                         struct timespec t;
 
-                        clock_gettime(CLOCK_REALTIME, &t);
-                        t.tv_nsec += 50 * 1000000;
-                        if (t.tv_nsec >= 1000000000) {
-                                t.tv_sec++;
-                                t.tv_nsec -= 1000000000;
-                        }
+                        owmi_timespec_after_ms(CLOCK_REALTIME, 50, &t);
                         pthread_cond_timedwait(&c->drained, &c->lock, &t);
                 }
                 pthread_mutex_unlock(&c->lock);

@@ -551,12 +551,7 @@ static void *manager_main(void *arg)
                         continue;
                 }
                 /* changes are counted, not signalled: look four times a second */
-                clock_gettime(CLOCK_REALTIME, &t);
-                t.tv_nsec += 250 * 1000000;
-                if (t.tv_nsec >= 1000000000) {
-                        t.tv_sec++;
-                        t.tv_nsec -= 1000000000;
-                }
+                owmi_timespec_after_ms(CLOCK_REALTIME, 250, &t);
                 pthread_cond_timedwait(&p->wake, &p->lock, &t);
         }
         pthread_mutex_unlock(&p->lock);
